@@ -15,6 +15,12 @@ from industrybrain.registry.uscc import make_uscc
 PASSWORD = "persona-password-1"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """The production hasher is slow on purpose; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_enterprise(org_body: str, region_code: str, name: str, **fields: object) -> Enterprise:
     defaults: dict[str, object] = {"industry_id": "3670", "land_area_mu": Decimal("20.00"), "employees": 100}
     defaults.update(fields)
@@ -48,9 +54,7 @@ def world(db: None) -> dict[str, object]:
         "jiaojiang_firm": jiaojiang_firm,
         "commuter_firm": commuter_firm,
         "department": department,
-        "province_admin": make_user(
-            "province_admin", Role.ADMINISTRATOR, scope_region_id="330000", is_staff=True
-        ),
+        "province_admin": make_user("province_admin", Role.ADMINISTRATOR, scope_region_id="330000", is_staff=True),
         "city_analyst": make_user("city_analyst", Role.ANALYST, scope_region_id="331000"),
         "linhai_analyst": make_user("linhai_analyst", Role.ANALYST, scope_region=linhai),
         "jiaojiang_analyst": make_user("jiaojiang_analyst", Role.ANALYST, scope_region=jiaojiang),

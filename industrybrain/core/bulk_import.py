@@ -100,9 +100,6 @@ class Importer:
     def prepare(self, instance: Any, new_objects: dict[str, Any]) -> None:
         """Derive stored values (e.g. a tree path) before saving."""
 
-    def export_queryset(self) -> models.QuerySet:
-        return self.model.objects.visible_to(self.user)
-
     # --- parsing -------------------------------------------------------------------------------------
     def _lookup(self, column: Column) -> dict[str, Any]:
         if column.name not in self._lookups:

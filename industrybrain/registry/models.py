@@ -9,11 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from industrybrain.accounts.choices import Role
-from industrybrain.core.models import ChangeLoggedModel
+from industrybrain.core.models import ChangeLoggedModel, RestrictedQuerySet
 
 from .choices import (
     DigitalEconomyLevel,
@@ -178,6 +178,10 @@ class Industry(models.Model):
     def is_manufacturing(self) -> bool:
         return self.section == "C"
 
+    def covers(self, class_code: str, class_section: str) -> bool:
+        """Whether a 4-digit class lies under this node (sections are letters, other levels are prefixes)."""
+        return class_section == self.code if self.level == IndustryLevel.SECTION else class_code.startswith(self.code)
+
 
 class DigitalEconomyVersion(models.Model):
     """One edition of the digital-economy classification's mapping onto GB/T 4754. Statistics record which
@@ -251,6 +255,27 @@ class DigitalEconomyMapping(models.Model):
         return f"{self.category.code} -> {self.industry_id}"
 
 
+class EnterpriseQuerySet(RestrictedQuerySet):
+    def in_region(self, region: Region) -> EnterpriseQuerySet:
+        """Registered in the region's subtree, or operating in one of its parks."""
+        return self.filter(Q(region__path__startswith=region.path) | Q(park__region__path__startswith=region.path))
+
+    def summary(self) -> dict[str, Any]:
+        """Headline counts for a page: enterprises, 规上, land (亩) and employees."""
+        totals = self.aggregate(
+            enterprises=Count("pk"),
+            above_scale=Count("pk", filter=Q(is_above_scale=True)),
+            land_area_mu=Sum("land_area_mu"),
+            employees=Sum("employees"),
+        )
+        return totals
+
+    def count_by_industry(self) -> dict[str, int]:
+        """Enterprises per 4-digit class; callers roll these up to any level of the GB/T 4754 tree."""
+        rows = self.order_by().values("industry_id").annotate(n=Count("pk"))
+        return {row["industry_id"]: row["n"] for row in rows}
+
+
 class Enterprise(ChangeLoggedModel):
     """An enterprise, identified by its 统一社会信用代码 (USCC)."""
 
@@ -293,6 +318,8 @@ class Enterprise(ChangeLoggedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=EnterpriseStatus.choices, default=EnterpriseStatus.OPERATING
     )
+
+    objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
         ordering = ["uscc"]

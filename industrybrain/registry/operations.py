@@ -342,11 +342,13 @@ def import_table(kind: str, table: Table, user: Any, *, dry_run: bool = False) -
     return IMPORTERS[kind](user).run(table, dry_run=dry_run)
 
 
-def export_rows(kind: str, user: Any) -> tuple[list[str], Iterable[list[Any]]]:
-    """The columns and rows of what `user` may see, in the layout `import_table` reads back unchanged."""
+def export_rows(kind: str, user: Any, queryset: QuerySet | None = None) -> tuple[list[str], Iterable[list[Any]]]:
+    """The columns and rows of what `user` may see (optionally narrowed by `queryset`, e.g. a filtered list),
+    in the layout `import_table` reads back unchanged."""
     importer = IMPORTERS[kind](user)
     related = [c.field for c in importer.columns if c.lookup is not None]
-    queryset = importer.export_queryset().select_related(*related).order_by(importer.key)
+    queryset = (importer.model.objects.all() if queryset is None else queryset).visible_to(user)
+    queryset = queryset.select_related(*related).order_by(importer.key)
     columns = [c.name for c in importer.columns]
 
     def rows() -> Iterable[list[Any]]:
@@ -356,8 +358,8 @@ def export_rows(kind: str, user: Any) -> tuple[list[str], Iterable[list[Any]]]:
     return columns, rows()
 
 
-def export_file(kind: str, user: Any, file_format: str) -> bytes:
-    columns, rows = export_rows(kind, user)
+def export_file(kind: str, user: Any, file_format: str, queryset: QuerySet | None = None) -> bytes:
+    columns, rows = export_rows(kind, user, queryset)
     if file_format == "xlsx":
         codes = ["code", "uscc", "region", "park", "industry", "parent"]
         return write_xlsx(columns, rows, text_columns=codes)

@@ -1,0 +1,60 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+from industrybrain.registry.demo import SCALES, build_demo_region
+from industrybrain.registry.models import Enterprise
+
+MARKER = "demo.json"
+
+
+class Command(BaseCommand):
+    help = "Build a deterministic synthetic region into the data directory, then serve it (DESIGN §3)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=sorted(SCALES), default="county")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="build and exit")
+
+    def handle(self, *args: Any, scale: str, seed: int, port: int, no_serve: bool, **options: Any) -> None:
+        marker = Path(settings.DATA_DIR) / MARKER
+        built = json.loads(marker.read_text()) if marker.exists() else None
+        if built and (built["scale"], built["seed"]) == (scale, seed):
+            self.stdout.write(f"Reusing the {scale} demo already built in {settings.DATA_DIR}")
+        else:
+            self._rebuild(marker, built, scale, seed)
+            built = json.loads(marker.read_text())
+        self._print_logins(built)
+        if not no_serve:
+            call_command("serve", port=port)
+
+    def _rebuild(self, marker: Path, built: dict | None, scale: str, seed: int) -> None:
+        if built is not None:
+            self._drop_embedded_database()
+        call_command("migrate", interactive=False, verbosity=0)
+        if built is None and Enterprise.objects.exists():
+            raise CommandError(f"{settings.DATA_DIR} holds real data (no {MARKER}); use another --data-dir")
+        self.stdout.write(f"Building the {scale} demo region into {settings.DATA_DIR} …")
+        summary = build_demo_region(scale, seed=seed)
+        marker.write_text(json.dumps({"scale": scale, "seed": seed, **summary.as_dict()}, ensure_ascii=False))
+        marker.chmod(0o600)  # it holds the demo password
+
+    def _drop_embedded_database(self) -> None:
+        database = settings.DATABASES["default"]
+        if not database["ENGINE"].endswith("sqlite3"):
+            raise CommandError("rebuilding a demo at another scale is only done on the embedded SQLite database")
+        connections["default"].close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database['NAME']}{suffix}").unlink(missing_ok=True)
+
+    def _print_logins(self, built: dict) -> None:
+        self.stdout.write(self.style.SUCCESS(f"Demo region: {built['root_name']} ({built['enterprises']} enterprises)"))
+        self.stdout.write(f"Log in with any of these users, password {built['password']}:")
+        for username, description in built["users"].items():
+            self.stdout.write(f"  {username:<20} {description}")
