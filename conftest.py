@@ -3,9 +3,11 @@ of every boundary that a test may try to cross."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from industrybrain.accounts.choices import Role
 from industrybrain.accounts.models import Department, User
@@ -19,6 +21,13 @@ PASSWORD = "persona-password-1"
 def fast_password_hashing(settings) -> None:
     """The production hasher is slow on purpose; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """Operations called directly in tests report in English (pages choose their language per request)."""
+    with translation.override("en"):
+        yield
 
 
 def make_enterprise(org_body: str, region_code: str, name: str, **fields: object) -> Enterprise:

@@ -117,6 +117,14 @@ class User(AbstractUser):
         return self.is_superuser or self.role == Role.ADMINISTRATOR
 
     @property
+    def can_manage_reference_data(self) -> bool:
+        """Classifications are national: only superusers and province-wide administrators replace them."""
+        if self.is_superuser:
+            return True
+        region = self.scope_region if self.scope_region_id and not self.scope_park_id else None
+        return self.is_administrator and region is not None and region.parent_id is None
+
+    @property
     def can_edit_master_data(self) -> bool:
         return self.is_active and (self.is_superuser or self.role in (Role.ADMINISTRATOR, Role.ANALYST))
 

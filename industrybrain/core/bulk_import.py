@@ -67,8 +67,8 @@ class RowRejected(Exception):
 class Column:
     """How one column of the file becomes one field of the model.
 
-    `lookup` resolves a natural key to an object (for foreign keys); the importer builds it once per file
-    from the objects the user may write to, so a reference outside the user's scope reads as unknown.
+    `lookup` resolves a natural key to an object (for foreign keys); the importer builds it once per file.
+    Whether the user may write what the row says is the importer's `check_scope`, not the lookup's.
     """
 
     name: str
@@ -94,8 +94,8 @@ class Importer:
     def existing(self, keys: Iterable[str]) -> dict[str, Any]:
         return {getattr(o, self.key): o for o in self.model._base_manager.filter(**{f"{self.key}__in": list(keys)})}
 
-    def check_scope(self, instance: Any) -> None:
-        """Raise RowRejected when the user may not write this object."""
+    def check_scope(self, instance: Any, stored: Any) -> None:
+        """Raise RowRejected when the user may not make this change (checked only for rows that change)."""
 
     def prepare(self, instance: Any, new_objects: dict[str, Any]) -> None:
         """Derive stored values (e.g. a tree path) before saving."""
@@ -118,7 +118,7 @@ class Importer:
         if column.lookup is not None:
             target = self._lookup(column).get(raw) or new_objects.get(raw)
             if target is None:
-                raise RowRejected(column.name, _("unknown or outside your scope"))
+                raise RowRejected(column.name, _("unknown code"))
             return target
         if isinstance(model_field, models.BooleanField):
             word = raw.lower()
@@ -149,7 +149,6 @@ class Importer:
             column = next((c.name for c in self.columns if c.field == name), self.key)
             raise RowRejected(column, "; ".join(e.messages[0] for e in errors)) from exc
         self.prepare(instance, new_objects)
-        self.check_scope(instance)
         return instance
 
     # --- the whole file --------------------------------------------------------------------------------
@@ -191,12 +190,19 @@ class Importer:
                 )
                 continue
             before = stored[key].snapshot() if key in stored else None
+            if before == instance.snapshot():
+                report.unchanged += 1  # re-importing what one may see is harmless, even outside one's scope
+                continue
+            try:
+                self.check_scope(instance, stored.get(key))
+            except RowRejected as rejected:
+                report.errors.append(
+                    RowError(table.name, number, rejected.column, row.get(rejected.column, ""), rejected.reason)
+                )
+                continue
             if before is None:
                 new_objects[key] = instance
-            if before == instance.snapshot():
-                report.unchanged += 1
-            else:
-                changes.append((instance, before))
+            changes.append((instance, before))
         if report.errors:
             report.unchanged = 0
             return report

@@ -15,3 +15,12 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Use a .csv or .xlsx file."))
         return upload
+
+
+class DigitalEconomyImportForm(forms.Form):
+    version_name = forms.CharField(label=_("Version name"), max_length=100)
+    source = forms.CharField(label=_("Source (document, date)"), max_length=200, required=False)
+    file = forms.FileField(label=_("Official table (.csv or .xlsx)"))
+
+    def clean_file(self) -> object:
+        return ImportForm.clean_file(self)  # type: ignore[arg-type]

@@ -232,6 +232,15 @@ def _code(obj: Any) -> str:
     return "" if obj is None else obj.pk if isinstance(obj, Region | Industry) else obj.code
 
 
+def _all_regions() -> dict[str, Region]:
+    # Codes resolve against the whole tree (GB/T 2260 is public); what may be written is checked afterwards.
+    return {r.code: r for r in Region.objects.all()}
+
+
+def _all_parks() -> dict[str, Park]:
+    return {p.code: p for p in Park.objects.select_related("region")}
+
+
 class RegionImporter(Importer):
     kind = "regions"
     model = Region
@@ -243,7 +252,7 @@ class RegionImporter(Importer):
             Column("code", "code", required=True),
             Column("name", "name", required=True),
             Column("level", "level", required=True),
-            Column("parent", "parent", lookup=lambda: {r.code: r for r in Region.objects.all()}, export=_code),
+            Column("parent", "parent", lookup=_all_regions, export=_code),
         ]
 
     def prepare(self, instance: Region, new_objects: dict[str, Any]) -> None:
@@ -252,11 +261,9 @@ class RegionImporter(Importer):
         if stored_path and stored_path != instance.path:
             raise RowRejected("parent", _("moving a region to another parent is not supported by import"))
 
-    def check_scope(self, instance: Region) -> None:
-        if not (
-            self.user.is_superuser
-            or (self.user.is_administrator and self.user.scope_path and instance.path.startswith(self.user.scope_path))
-        ):
+    def check_scope(self, instance: Region, stored: Region | None) -> None:
+        scope = self.user.scope_path
+        if not (self.user.is_superuser or (self.user.is_administrator and scope and instance.path.startswith(scope))):
             raise RowRejected("code", _("outside your scope"))
 
 
@@ -271,19 +278,16 @@ class ParkImporter(Importer):
             Column("code", "code", required=True),
             Column("name", "name", required=True),
             Column("kind", "kind"),
-            Column(
-                "region",
-                "region",
-                required=True,
-                lookup=lambda: {r.code: r for r in writable_regions(user)},
-                export=_code,
-            ),
+            Column("region", "region", required=True, lookup=_all_regions, export=_code),
             Column("planned_area_mu", "planned_area_mu"),
         ]
 
-    def check_scope(self, instance: Park) -> None:
-        if instance.pk and not writable_parks(self.user).filter(pk=instance.pk).exists():
+    def check_scope(self, instance: Park, stored: Park | None) -> None:
+        writable = writable_parks(self.user)
+        if stored is not None and not writable.filter(pk=stored.pk).exists():
             raise RowRejected("code", _("outside your scope"))
+        if not writable_regions(self.user).filter(pk=instance.region_id).exists():
+            raise RowRejected("region", _("outside your scope"))
 
 
 class EnterpriseImporter(Importer):
@@ -296,14 +300,8 @@ class EnterpriseImporter(Importer):
         self.columns = [
             Column("uscc", "uscc", required=True),
             Column("name", "name", required=True),
-            Column(
-                "region",
-                "region",
-                required=True,
-                lookup=lambda: {r.code: r for r in writable_regions(user)},
-                export=_code,
-            ),
-            Column("park", "park", lookup=lambda: {p.code: p for p in writable_parks(user)}, export=_code),
+            Column("region", "region", required=True, lookup=_all_regions, export=_code),
+            Column("park", "park", lookup=_all_parks, export=_code),
             Column(
                 "industry",
                 "industry",
@@ -318,18 +316,23 @@ class EnterpriseImporter(Importer):
             Column("employees", "employees"),
             Column("status", "status"),
         ]
-        self._writable_ids: set[int] | None = None
+        self._writable: tuple[set[str], set[int]] | None = None
 
-    def check_scope(self, instance: Enterprise) -> None:
+    def _is_writable(self, region_id: str | None, park_id: int | None) -> bool:
+        """Writable like visible: registered in the user's writable regions, or operating in a writable park."""
+        if self._writable is None:
+            regions = set(writable_regions(self.user).values_list("pk", flat=True))
+            parks = set(writable_parks(self.user).values_list("pk", flat=True))
+            self._writable = (regions, parks)
+        regions, parks = self._writable
+        return region_id in regions or (park_id is not None and park_id in parks)
+
+    def check_scope(self, instance: Enterprise, stored: Enterprise | None) -> None:
         # A stored enterprise the user cannot write must not be taken over by naming its USCC.
-        if instance.pk is None:
-            return
-        if self._writable_ids is None:
-            regions, parks = writable_regions(self.user), writable_parks(self.user)
-            scoped = Enterprise.objects.filter(region__in=regions) | Enterprise.objects.filter(park__in=parks)
-            self._writable_ids = set(scoped.values_list("pk", flat=True))
-        if instance.pk not in self._writable_ids:
+        if stored is not None and not self._is_writable(stored.region_id, stored.park_id):
             raise RowRejected("uscc", _("outside your scope"))
+        if not self._is_writable(instance.region_id, instance.park_id):
+            raise RowRejected("region", _("outside your scope"))
 
 
 IMPORTERS: dict[str, type[Importer]] = {i.kind: i for i in (RegionImporter, ParkImporter, EnterpriseImporter)}

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from industrybrain.accounts.choices import Role
 from industrybrain.core.models import ObjectChange
 from industrybrain.core.tabular import TableError, read_table
 
@@ -26,7 +27,12 @@ from .choices import IndustryLevel
 from .filtersets import EnterpriseFilterSet
 from .forms import KIND_LABELS, ImportForm
 from .models import DigitalEconomyVersion, Enterprise, Industry, Park, Region
-from .operations import IMPORTERS, current_digital_economy_version, export_file, import_table
+from .operations import (
+    IMPORTERS,
+    current_digital_economy_version,
+    export_file,
+    import_table,
+)
 
 PAGE_SIZE = 50
 EXPORT_TYPES = {
@@ -41,7 +47,9 @@ def _page(request: HttpRequest, queryset: object) -> object:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Start at the top of the user's scope."""
+    """Start at the top of the user's scope; an enterprise user starts at their enterprise."""
+    if request.user.role == Role.ENTERPRISE and request.user.enterprise_id:
+        return redirect("enterprise-detail", uscc=request.user.enterprise.uscc)
     path = request.user.scope_path
     if path is None:
         return render(request, "registry/no_scope.html")

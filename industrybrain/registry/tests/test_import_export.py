@@ -100,7 +100,7 @@ def test_it_reports_missing_and_unknown_columns(world) -> None:
 def test_a_county_user_cannot_import_into_or_take_over_another_county(world) -> None:
     into_other = f"{HEADER}\n{NEW_A},越界公司,331002,,2929,否,1,1\n"
     report = import_table("enterprises", csv_table(into_other), world["linhai_analyst"])
-    assert [(e.column, e.reason) for e in report.errors] == [("region", "unknown or outside your scope")]
+    assert [(e.column, e.reason) for e in report.errors] == [("region", "outside your scope")]
     takeover = f"{HEADER}\n{world['jiaojiang_firm'].uscc},改名,331082,,2720,否,1,1\n"
     report = import_table("enterprises", csv_table(takeover), world["linhai_analyst"])
     assert [(e.column, e.reason) for e in report.errors] == [("uscc", "outside your scope")]
@@ -112,22 +112,38 @@ def test_it_imports_parks_and_regions_in_scope(world) -> None:
     assert import_table("parks", csv_table(parks), world["linhai_analyst"]).applied
     assert Park.objects.get(code="331082-P02").planned_area_mu == 800
     other = "code,name,kind,region,planned_area_mu\n331002-P09,椒江园,other,331002,1\n"
-    assert not import_table("parks", csv_table(other), world["linhai_analyst"]).ok
+    assert [e.reason for e in import_table("parks", csv_table(other), world["linhai_analyst"]).errors] == [
+        "outside your scope"
+    ]
+    unknown = other.replace("331002,1", "339999,1")
+    assert [e.reason for e in import_table("parks", csv_table(unknown), world["linhai_analyst"]).errors] == [
+        "unknown code"
+    ]
     regions = "code,name,level,parent\n331099,新设县,county,331000\n"
     assert not import_table("regions", csv_table(regions), world["linhai_admin"]).ok  # not in 临海's subtree
     assert import_table("regions", csv_table(regions), world["province_admin"]).applied
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_an_export_reimports_unchanged(world, file_format: str) -> None:
+@pytest.mark.parametrize("persona", ["province_admin", "linhai_analyst", "park_analyst"])
+def test_an_export_reimports_unchanged(world, file_format: str, persona: str) -> None:
     import_table("enterprises", csv_table(good_file()), world["linhai_analyst"])
     for kind in ("regions", "parks", "enterprises"):
-        data = export_file(kind, world["province_admin"], file_format)
+        data = export_file(kind, world[persona], file_format)
         table = read_table(data, f"{kind}.{file_format}")
-        report = import_table(kind, table, world["province_admin"])
+        report = import_table(kind, table, world[persona])
         assert report.ok, report.errors
         assert (report.created, report.updated) == (0, 0)
         assert report.unchanged == len(table.rows) > 0
+
+
+def test_a_county_may_edit_a_firm_operating_in_its_park_but_not_move_it_away(world) -> None:
+    commuter = world["commuter_firm"]
+    line = f"{commuter.uscc},新名字,331002,331082-P01,3825,否,20,100"
+    assert import_table("enterprises", csv_table(f"{HEADER}\n{line}\n"), world["linhai_analyst"]).applied
+    moved = line.replace(",331082-P01,", ",,")
+    report = import_table("enterprises", csv_table(f"{HEADER}\n{moved}\n"), world["linhai_analyst"])
+    assert [(e.column, e.reason) for e in report.errors] == [("region", "outside your scope")]
 
 
 def test_an_export_holds_only_what_the_user_may_see(world) -> None:

@@ -73,3 +73,23 @@ def test_a_bad_classification_table_changes_nothing(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="2 error"):
         call_command("import_digital_economy", str(table), "--version-name", "broken")
     assert not DigitalEconomyVersion.objects.filter(name="broken").exists()
+
+
+def test_province_administrators_load_a_version_on_the_web_and_others_cannot(world, client) -> None:
+    import io
+
+    table = b"de_code,de_name,gbt4754_code\n01,X,\n0101,Y,\n010101,Z,3911\n"
+    client.force_login(world["linhai_admin"])
+    upload = io.BytesIO(table)
+    upload.name = "official.csv"
+    assert client.post("/digital-economy/", {"version_name": "v2", "file": upload}).status_code == 403
+    client.force_login(world["province_admin"])
+    upload = io.BytesIO(table)
+    upload.name = "official.csv"
+    response = client.post("/digital-economy/", {"version_name": "v2", "source": "test", "file": upload})
+    assert response.status_code == 302
+    assert current_digital_economy_version().name == "v2"
+    bad = io.BytesIO(b"de_code,de_name,gbt4754_code\n010101,Z,3911\n")
+    bad.name = "bad.csv"
+    page = client.post("/digital-economy/", {"version_name": "v3", "file": bad}).content.decode()
+    assert "010101" in page and not DigitalEconomyVersion.objects.filter(name="v3").exists()
