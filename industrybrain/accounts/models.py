@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from industrybrain.core.models import ChangeLoggedModel, RestrictedQuerySet
+from industrybrain.core.models import ChangeLogged, ChangeLoggedModel, RestrictedQuerySet
 
 from .choices import Role
 
@@ -44,9 +44,11 @@ class ScopedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # type:
     pass
 
 
-class User(AbstractUser):
+class User(ChangeLogged, AbstractUser):
     """A person using the platform. What they see is bounded by their scope: a region node, a park, or
-    (for an enterprise user) one enterprise."""
+    (for an enterprise user) one enterprise. Changes to accounts (roles, scopes) are change-logged too."""
+
+    snapshot_exclude = ("password", "last_login")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ANALYST)
     scope_region = models.ForeignKey(
@@ -127,6 +129,9 @@ class User(AbstractUser):
     @property
     def can_edit_master_data(self) -> bool:
         return self.is_active and (self.is_superuser or self.role in (Role.ADMINISTRATOR, Role.ANALYST))
+
+    def change_scope_path(self) -> str:
+        return self.scope_path or ""
 
     @classmethod
     def visibility_filter(cls, user: Any) -> Q | None:

@@ -28,19 +28,11 @@ class RestrictedQuerySet(models.QuerySet):
         return self if condition is None else self.filter(condition).distinct()
 
 
-class ChangeLoggedModel(models.Model):
-    """Master data: every create, update and delete is written to the change log (see core.signals)."""
+class ChangeLogged:
+    """Mixin: every create, update and delete of the model is written to the change log (core.signals)."""
 
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-    last_updated = models.DateTimeField(_("last updated"), auto_now=True)
-
-    objects = RestrictedQuerySet.as_manager()
-
-    # Fields left out of snapshots: they change on every save and say nothing about the data.
-    snapshot_exclude = ("created", "last_updated")
-
-    class Meta:
-        abstract = True
+    # Fields left out of snapshots: they change on every save, say nothing about the data, or are secret.
+    snapshot_exclude: tuple[str, ...] = ("created", "last_updated")
 
     @classmethod
     def visibility_filter(cls, user: Any) -> Q | None:
@@ -50,18 +42,30 @@ class ChangeLoggedModel(models.Model):
     def snapshot(self) -> dict[str, Any]:
         """A JSON-safe dict of the stored field values (foreign keys by their key)."""
         data = {}
-        for f in self._meta.concrete_fields:
+        for f in self._meta.concrete_fields:  # type: ignore[attr-defined]
             if f.name in self.snapshot_exclude:
                 continue
             value = getattr(self, f.attname)
             if isinstance(f, models.DecimalField) and isinstance(value, Decimal):
-                value = value.quantize(Decimal(1).scaleb(-f.decimal_places))  # "12.5" and "12.50" are one value
+                value = value.quantize(Decimal(1).scaleb(-f.decimal_places))  # "12.5" and "12.50" are equal
             data[f.attname] = value
         return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
     def change_scope_path(self) -> str:
         """The region path that owns this object, so that scoped administrators see its changes."""
         return ""
+
+
+class ChangeLoggedModel(ChangeLogged, models.Model):
+    """Master data: change-logged, with creation and update times, read through the restricted queryset."""
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_updated = models.DateTimeField(_("last updated"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 class ObjectChange(models.Model):

@@ -5,11 +5,11 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from .models import ChangeLoggedModel, ObjectChange
+from .models import ChangeLogged, ObjectChange
 
 
 def _is_logged(sender: type) -> bool:
-    return issubclass(sender, ChangeLoggedModel)
+    return issubclass(sender, ChangeLogged)
 
 
 @receiver(pre_save)

@@ -20,17 +20,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from industrybrain.accounts.choices import Role
+from industrybrain.core.bulk_import import ImportReport
 from industrybrain.core.models import ObjectChange
 from industrybrain.core.tabular import TableError, read_table
 
 from .choices import IndustryLevel
 from .filtersets import EnterpriseFilterSet
-from .forms import KIND_LABELS, ImportForm
+from .forms import KIND_LABELS, DigitalEconomyImportForm, ImportForm
 from .models import DigitalEconomyVersion, Enterprise, Industry, Park, Region
 from .operations import (
     IMPORTERS,
     current_digital_economy_version,
     export_file,
+    import_digital_economy_classification,
     import_table,
 )
 
@@ -101,13 +103,43 @@ def industry_list(request: HttpRequest) -> HttpResponse:
 def digital_economy(request: HttpRequest) -> HttpResponse:
     versions = DigitalEconomyVersion.objects.all()
     chosen = request.GET.get("version")
+    if chosen and not chosen.isdigit():
+        raise Http404
     version = get_object_or_404(versions, pk=chosen) if chosen else current_digital_economy_version()
     categories = version.categories.prefetch_related("mappings__industry") if version else []
-    return render(
-        request,
-        "registry/digital_economy.html",
-        {"versions": versions, "version": version, "categories": categories},
+    upload_form, report = DigitalEconomyImportForm(), None
+    if request.method == "POST":
+        upload_form, report = _import_classification(request)
+        if report is not None and report.applied:
+            name = upload_form.cleaned_data["version_name"]
+            messages.success(request, _("Loaded %(name)s as the current version.") % {"name": name})
+            return redirect("digital-economy")
+    context = {
+        "versions": versions,
+        "version": version,
+        "categories": categories,
+        "upload_form": upload_form,
+        "report": report,
+    }
+    return render(request, "registry/digital_economy.html", context)
+
+
+def _import_classification(request: HttpRequest) -> tuple[DigitalEconomyImportForm, ImportReport | None]:
+    if not request.user.can_manage_reference_data:
+        raise PermissionDenied
+    form = DigitalEconomyImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form, None
+    upload = form.cleaned_data["file"]
+    try:
+        table = read_table(upload.read(), upload.name, settings.IMPORT_MAX_ROWS)
+    except TableError as exc:
+        form.add_error("file", str(exc))
+        return form, None
+    report = import_digital_economy_classification(
+        table, form.cleaned_data["version_name"], source=form.cleaned_data["source"]
     )
+    return form, report
 
 
 def _filtered_enterprises(request: HttpRequest) -> EnterpriseFilterSet:

@@ -63,3 +63,14 @@ def test_the_web_change_log_is_for_administrators(world, client) -> None:
     client.force_login(world["linhai_admin"])
     page = client.get("/changes/").content.decode()
     assert world["linhai_firm"].name in page and world["jiaojiang_firm"].name not in page
+
+
+def test_account_changes_are_logged_without_the_password(world) -> None:
+    user = world["linhai_analyst"]
+    with change_context(user=world["province_admin"], source="web"):
+        user.role = "administrator"
+        user.set_password("another-password-2")
+        user.save()
+    entry = entries_for(user)[-1]
+    assert entry.changed_fields() == [("role", "analyst", "administrator")]
+    assert "password" not in entry.postchange_data and entry.user_name == "province_admin"

@@ -176,7 +176,9 @@ def test_the_commands_import_and_export(world, tmp_path: Path, capsys: pytest.Ca
     assert not Enterprise.objects.filter(uscc=NEW_A).exists()
     call_command("import_registry", "enterprises", str(source), "--user", "linhai_analyst")
     assert Enterprise.objects.filter(uscc=NEW_A).exists()
-    change = ObjectChange.objects.get(object_id=str(Enterprise.objects.get(uscc=NEW_A).pk), action="create")
+    change = ObjectChange.objects.get(
+        content_type__model="enterprise", object_id=str(Enterprise.objects.get(uscc=NEW_A).pk), action="create"
+    )
     assert (change.user_name, change.source) == ("linhai_analyst", "cli")
     out = tmp_path / "out.xlsx"
     call_command("export_registry", "enterprises", str(out), "--user", "linhai_analyst")
