@@ -37,6 +37,7 @@ from .operations import (
 )
 
 PAGE_SIZE = 50
+PRIMARY_FILTERS = ("q", "region", "park", "industry", "is_above_scale", "status")
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -155,7 +156,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/enterprise_list.html",
-        {"filter": filterset, "page": _page(request, filterset.qs), "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": _page(request, filterset.qs),
+            "query": query.urlencode(),
+            "primary_filters": PRIMARY_FILTERS,
+        },
     )
 
 

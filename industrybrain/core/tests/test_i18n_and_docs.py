@@ -37,3 +37,9 @@ def test_every_command_the_readme_names_exists() -> None:
     named = set(re.findall(r"industrybrain ([a-z_]+)", readme))
     assert {"demo", "serve", "uscc", "import_registry"} <= named
     assert named <= set(get_commands())
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, client) -> None:
+    client.force_login(world["linhai_analyst"])
+    page = client.get("/enterprises/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "统一社会信用代码" in page.content.decode() and page["Content-Language"] == "zh-hans"
