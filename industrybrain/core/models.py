@@ -24,8 +24,9 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
+        # Visibility filters follow to-one relations only, so no row can appear twice and no DISTINCT is needed.
         condition = self.model.visibility_filter(user)
-        return self if condition is None else self.filter(condition).distinct()
+        return self if condition is None else self.filter(condition)
 
 
 class ChangeLogged:
