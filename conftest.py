@@ -24,6 +24,17 @@ def fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fact_store() -> Iterator[None]:
+    """Every test gets its own empty analytical store (in memory; opened only if the test uses it)."""
+    from industrybrain.analytics import dimensions, engine
+
+    engine.configure(":memory:")
+    dimensions.forget_synced()
+    yield
+    engine.configure(":memory:")
+
+
+@pytest.fixture(autouse=True)
 def english_messages() -> Iterator[None]:
     """Operations called directly in tests report in English (pages choose their language per request)."""
     with translation.override("en"):
