@@ -1,16 +1,18 @@
 """The analytical store: fact tables, history and the cube, in one DuckDB file.
 
-Facts are long: (entity, indicator, period, year-to-date flag, value, batch). Three tables hold them:
+Facts are long: (entity, indicator, period, year-to-date flag, value, batch). Four tables hold them:
 
-- `facts`: the current value of every key;
+- `facts`: the current value of every key, as reported;
 - `fact_history`: every value any batch brought (new or corrected), so "which batch said what" stays answerable;
+- `entity_periods`: per enterprise, indicator and period, the period's own value and the year-to-date value,
+  derived from whatever was reported (see `_NORMALISE`);
 - `cube`: sums and counts per (county, park, 4-digit industry class, 规上 flag, indicator, period), from which
   every roll-up (region tree, industry at any level, digital-economy category, flags) is one group-by over a
-  few thousand rows. Both the period's own value and the year-to-date value are kept, derived from whatever
-  was reported (see `_NORMALISE`).
+  few thousand rows.
 
-The cube is maintained incrementally and append-only: landing a batch subtracts the old contribution of every
-(enterprise, indicator, year) the batch touches and adds the new one, so the work grows with the batch, not
+Both derived tables are maintained incrementally. Landing a batch recomputes `entity_periods` for the
+(enterprise, indicator, year) slices it touches, and appends to the cube the old rows' contribution with a
+minus sign and the new rows' with a plus sign, so the work grows with the batch, not
 the store. Values are DECIMAL, so those deltas sum exactly and `rebuild_cube` gives identical numbers.
 
 Everything else in the platform reaches the store through the functions here; computations that read it are
@@ -42,6 +44,9 @@ CREATE TABLE IF NOT EXISTS facts (
 CREATE TABLE IF NOT EXISTS fact_history (
     entity_kind VARCHAR, entity_id VARCHAR, indicator VARCHAR, pkind VARCHAR, year SMALLINT, idx TINYINT,
     ytd BOOLEAN, value {FACT_VALUE}, batch_id BIGINT);
+CREATE TABLE IF NOT EXISTS entity_periods (
+    entity_id VARCHAR, indicator VARCHAR, pkind VARCHAR, year SMALLINT, idx TINYINT,
+    value {SUM_VALUE}, ytd_value {SUM_VALUE});
 CREATE TABLE IF NOT EXISTS entities (
     uscc VARCHAR, county VARCHAR, park VARCHAR, class4 VARCHAR, above_scale BOOLEAN);
 CREATE TABLE IF NOT EXISTS cube (
@@ -59,10 +64,10 @@ ENTITY_COLUMNS = ("uscc", "county", "park", "class4", "above_scale")
 # the sum of the plain values when every period up to it was reported; the period's own value is the reported
 # one, or the difference of consecutive year-to-date values (January's is its year-to-date value). Anything
 # not derivable stays NULL: "1—2月" gives a February year-to-date value but no February alone.
-_NORMALISE = f"""
+_NORMALISE = """
 WITH f AS (
     SELECT entity_id, indicator, pkind, year, idx, ytd, value FROM facts
-    WHERE entity_kind = 'E' {{restrict}}
+    WHERE entity_kind = 'E' {restrict}
 ), slices AS (
     SELECT DISTINCT entity_id, indicator, pkind, year FROM f
 ), grid AS (
@@ -89,11 +94,18 @@ WITH f AS (
                    ELSE coalesce(plain, cum) END AS period_value
     FROM with_ytd
 )
+SELECT entity_id, indicator, pkind, year, idx, CAST(period_value AS DECIMAL(38,6)) AS value,
+       CAST(ytd_value AS DECIMAL(38,6)) AS ytd_value
+FROM derived WHERE period_value IS NOT NULL OR ytd_value IS NOT NULL
+"""
+
+# The cube's change from a set of entity_periods rows (`{rows}`), added (+1) or taken away (-1).
+_CUBE_DELTA = f"""
+INSERT INTO cube
 SELECT e.county, e.park, e.class4, e.above_scale, d.indicator, d.pkind, d.year, d.idx,
-       CAST({{sign}} * sum(d.period_value) AS {SUM_VALUE}) AS value_sum, {{sign}} * count(d.period_value) AS value_n,
-       CAST({{sign}} * sum(d.ytd_value) AS {SUM_VALUE}) AS ytd_sum, {{sign}} * count(d.ytd_value) AS ytd_n
-FROM derived d JOIN entities e ON e.uscc = d.entity_id
-WHERE d.period_value IS NOT NULL OR d.ytd_value IS NOT NULL
+       CAST({{sign}} * sum(d.value) AS {SUM_VALUE}), {{sign}} * count(d.value),
+       CAST({{sign}} * sum(d.ytd_value) AS {SUM_VALUE}), {{sign}} * count(d.ytd_value)
+FROM ({{rows}}) d JOIN entities e ON e.uscc = d.entity_id
 GROUP BY ALL
 """
 
@@ -102,6 +114,7 @@ _FOLDED_SUMS = """CASE WHEN sum(value_n) <> 0 THEN sum(value_sum) END AS value_s
        CASE WHEN sum(ytd_n) <> 0 THEN sum(ytd_sum) END AS ytd_sum, sum(ytd_n) AS ytd_n"""
 
 _SLICE_RESTRICT = "AND (entity_id, indicator, pkind, year) IN (SELECT entity_id, indicator, pkind, year FROM {table})"
+_SLICE_ROWS = "SELECT * FROM entity_periods WHERE TRUE " + _SLICE_RESTRICT
 
 
 @dataclass(frozen=True)
@@ -232,14 +245,14 @@ class Store:
             )
             moved = _run(cursor, "SELECT count(*) FROM moved")[0][0]
             if moved:
-                restrict = "AND entity_id IN (SELECT entity_id FROM moved)"
-                _run(cursor, self._cube_delta(restrict, sign=-1))
+                rows = "SELECT * FROM entity_periods WHERE entity_id IN (SELECT entity_id FROM moved)"
+                _run(cursor, _CUBE_DELTA.format(rows=rows, sign=-1))
                 _run(cursor, "DELETE FROM entities WHERE uscc IN (SELECT entity_id FROM moved)")
                 _run(
                     cursor,
                     "INSERT INTO entities SELECT * FROM incoming_entities WHERE uscc IN (SELECT entity_id FROM moved)",
                 )
-                _run(cursor, self._cube_delta(restrict, sign=1))
+                _run(cursor, _CUBE_DELTA.format(rows=rows, sign=1))
             cursor.unregister("incoming_entities")
             return moved
 
@@ -273,13 +286,14 @@ class Store:
             "CREATE OR REPLACE TEMP TABLE touched AS "
             "SELECT DISTINCT entity_id, indicator, pkind, year FROM changes WHERE entity_kind = 'E'",
         )
-        restrict = _SLICE_RESTRICT.format(table="touched")
-        _run(cursor, self._cube_delta(restrict, sign=-1))
+        touched_rows = _SLICE_ROWS.format(table="touched")
+        _run(cursor, _CUBE_DELTA.format(rows=touched_rows, sign=-1))
         _run(cursor, f"DELETE FROM facts WHERE ({key}) IN (SELECT {key} FROM changes WHERE old_value IS NOT NULL)")
         columns = f"{key}, value, {batch_id}"
         _run(cursor, f"INSERT INTO facts SELECT {columns} FROM changes")
         _run(cursor, f"INSERT INTO fact_history SELECT {columns} FROM changes")
-        _run(cursor, self._cube_delta(restrict, sign=1))
+        self._renormalise(cursor, _SLICE_RESTRICT.format(table="touched"))
+        _run(cursor, _CUBE_DELTA.format(rows=touched_rows, sign=1))
         _run(cursor, "INSERT INTO batches VALUES (?, ?, ?)", [batch_id, datetime.now(UTC), count])
         self._set_meta(cursor, "data_version", str(batch_id))
         self._set_meta(cursor, "data_as_of", datetime.now(UTC).isoformat())
@@ -289,18 +303,22 @@ class Store:
         _run(cursor, "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     @staticmethod
-    def _cube_delta(restrict: str, sign: int) -> str:
-        return "INSERT INTO cube " + _NORMALISE.format(restrict=restrict, sign=sign)
+    def _renormalise(cursor: Any, restrict: str) -> None:
+        """Recompute the enterprise-period values of the slices `restrict` selects (all when empty)."""
+        _run(cursor, "DELETE FROM entity_periods WHERE TRUE " + restrict)
+        _run(cursor, "INSERT INTO entity_periods " + _NORMALISE.format(restrict=restrict))
 
     # --- maintenance --------------------------------------------------------------------------------
     def rebuild_cube(self) -> None:
-        """Recompute the cube from the facts alone (after a method change, or to check the incremental one)."""
+        """Recompute enterprise-period values and the cube from the facts alone (after a method change, or to
+        check the incremental maintenance)."""
         with self.transaction() as cursor:
             self._rebuild_cube(cursor)
 
     def _rebuild_cube(self, cursor: Any) -> None:
+        self._renormalise(cursor, "")
         _run(cursor, "DELETE FROM cube")
-        _run(cursor, self._cube_delta("", sign=1))
+        _run(cursor, _CUBE_DELTA.format(rows="SELECT * FROM entity_periods", sign=1))
         self._compact(cursor)
 
     def compact_cube(self) -> None:
