@@ -143,18 +143,15 @@ def _de_version(question: Question) -> int | None:
     return current
 
 
-def _filtered_cube(question: Question, region: Region, slot_: Slot) -> Any:
+def _scoped(t: Any, question: Question, region: Region) -> Any:
+    """Restrict a table keyed like the cube (county, park, class4, above_scale) to the question's population."""
     con = store().ibis()
-    cube, regions, industries = con.table("cube"), con.table("regions"), con.table("industries")
-    t = cube.join(regions.select("code", "path"), cube.county == regions.code)
-    t = t.join(industries, t.class4 == industries.class4).select(*cube.columns, "path", "section", "division", "grp")
-    t = t.filter(
-        t.path.startswith(region.path),
-        t.indicator == slot_.indicator,
-        t.pkind == slot_.pkind,
-        t.year == slot_.year,
-        t.idx.isin(slot_.indexes),
+    regions, industries = con.table("regions"), con.table("industries")
+    t = t.join(regions.select("code", "path"), t.county == regions.code)
+    t = t.join(industries, t.class4 == industries.class4).select(
+        *[c for c in t.columns if c not in ("code", "class4_right")], "section", "division", "grp"
     )
+    t = t.filter(t.path.startswith(region.path))
     if question.above_scale is not None:
         t = t.filter(t.above_scale == question.above_scale)
     if question.park:
@@ -170,6 +167,16 @@ def _filtered_cube(question: Question, region: Region, slot_: Slot) -> Any:
         if question.digital_economy == "core_manufacturing":
             t = t.filter(t.section == "C")
     return t
+
+
+def _in_slot(t: Any, slot_: Slot) -> Any:
+    return t.filter(
+        t.indicator == slot_.indicator, t.pkind == slot_.pkind, t.year == slot_.year, t.idx.isin(slot_.indexes)
+    )
+
+
+def _filtered_cube(question: Question, region: Region, slot_: Slot) -> Any:
+    return _scoped(_in_slot(store().ibis().table("cube"), slot_), question, region)
 
 
 def _group_column(question: Question, region: Region, t: Any) -> Any:
@@ -339,3 +346,65 @@ def breakdown(question: Question) -> Answer:
         data_as_of=facts.meta("data_as_of"),
         data_version=facts.meta("data_version"),
     )
+
+
+# --- enterprises and trends -------------------------------------------------------------------------------
+def enterprise_values(question: Question, indicator: Indicator, period: Period) -> dict[str, float | None]:
+    """USCC -> the indicator's value for each enterprise in the question's population (derived ones too)."""
+    region = _region(question.region)
+    if indicator.is_derived:
+        formula = parse_formula(indicator.formula)
+        parts = {code: enterprise_values(question, _indicator(code), period) for code in formula.names}
+        keys = set().union(*(p.keys() for p in parts.values()))
+        return {k: formula.evaluate({c: parts[c].get(k) for c in formula.names}) for k in keys}
+    found = slot(indicator, period, question.year_to_date)
+    if found is None or indicator.level != "enterprise":
+        return {}
+    con = store().ibis()
+    rows, entities = con.table("entity_periods"), con.table("entities")
+    t = _in_slot(rows, found)
+    t = t.join(entities, t.entity_id == entities.uscc)
+    t = _scoped(t, question, region)
+    column = "ytd_value" if found.column == "ytd_sum" else "value"
+    summed = t.group_by("entity_id").aggregate(v=t[column].sum(), n=t[column].count())
+    return {r["entity_id"]: float(r["v"]) for r in summed.to_pyarrow().to_pylist() if r["n"]}
+
+
+def top_enterprises(question: Question, user: Any, limit: int = 10) -> dict[str, Any]:
+    """The enterprises with the highest values (lowest, for a negative indicator), among those the user sees."""
+    from industrybrain.registry.models import Enterprise
+
+    dimensions.ensure_current()
+    indicator = _indicator(question.indicator)
+    found = enterprise_values(question, indicator, question.period)
+    ordered = sorted(((v, k) for k, v in found.items() if v is not None), reverse=indicator.polarity != "negative")
+    candidates = [k for _v, k in ordered[: limit * 5]]
+    visible = dict(Enterprise.objects.visible_to(user).filter(uscc__in=candidates).values_list("uscc", "name"))
+    top = [{"uscc": k, "name": visible[k], "value": v} for v, k in ordered[: limit * 5] if k in visible][:limit]
+    for rank, row in enumerate(top, start=1):
+        row["rank"] = rank
+    facts = store()
+    return {
+        "indicator": {"code": indicator.code, "name": indicator.name, "unit": indicator.unit},
+        "period_label": question.period.label_zh(question.year_to_date),
+        "population": len(ordered),
+        "rows": top,
+        "data_as_of": facts.meta("data_as_of"),
+        "data_version": facts.meta("data_version"),
+    }
+
+
+def trend(question: Question, periods: int = 12) -> dict[str, Any]:
+    """The total of the question's population over the last `periods` periods, oldest first."""
+    dimensions.ensure_current()
+    indicator = _indicator(question.indicator)
+    points = []
+    for step in range(periods - 1, -1, -1):
+        period = question.period.shifted(-step)
+        value = values(question, indicator, period).get("")
+        points.append({"period": period.label, "label": period.label_zh(question.year_to_date), "value": value})
+    return {
+        "indicator": {"code": indicator.code, "name": indicator.name, "unit": indicator.unit},
+        "points": points,
+        "data_as_of": store().meta("data_as_of"),
+    }

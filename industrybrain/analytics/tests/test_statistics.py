@@ -10,8 +10,9 @@ import pytest
 
 from conftest import make_enterprise
 from industrybrain.analytics.engine import store
-from industrybrain.analytics.statistics import Question, QuestionError, breakdown, slot
-from industrybrain.datahub.models import Indicator
+from industrybrain.analytics.statistics import Question, QuestionError, breakdown, slot, top_enterprises, trend
+from industrybrain.analytics.targets import progress, straight_line
+from industrybrain.datahub.models import Indicator, Target
 from industrybrain.datahub.operations import import_facts
 from industrybrain.datahub.periods import Period
 
@@ -141,3 +142,33 @@ def test_unknown_groupings_and_indicators_are_clear_errors(taizhou) -> None:
         breakdown(Question("value_added", JULY_YTD, "331000", by="colour"))
     with pytest.raises(QuestionError):
         breakdown(Question("nonsense", JULY_YTD, "331000"))
+
+
+def test_top_enterprises_show_only_what_the_user_may_see(taizhou) -> None:
+    question = Question("value_added", JULY_YTD, "331000", year_to_date=True)
+    city = top_enterprises(question, taizhou["city_analyst"], limit=3)
+    assert [(r["name"], r["value"], r["rank"]) for r in city["rows"]] == [("B", 300, 1), ("E", 200, 2), ("A", 100, 3)]
+    county = top_enterprises(question, taizhou["linhai_analyst"], limit=3)
+    assert [r["name"] for r in county["rows"]] == ["B", "A", "C"]
+
+
+def test_a_trend_lists_the_totals_of_consecutive_periods(taizhou) -> None:
+    land(taizhou["province_admin"], f"uscc,indicator,period,value\n{taizhou['A'].uscc},value_added,2024年1—6月,70")
+    points = trend(Question("value_added", JULY_YTD, "331082", year_to_date=True), periods=3)["points"]
+    assert [(p["period"], p["value"]) for p in points] == [("2024-05", None), ("2024-06", 70), ("2024-07", 410)]
+
+
+def test_target_progress_runs_the_year_so_far_at_the_same_pace(taizhou) -> None:
+    target = Target.objects.create(
+        region=taizhou["linhai"], indicator=Indicator.objects.get(code="value_added"), year=2024, value=1000
+    )
+    result = progress(target, today_year=2024)
+    assert (result.actual, result.actual_period) == (410, "2024年1—7月")
+    assert result.progress == pytest.approx(0.41)
+    assert result.projected == pytest.approx(410 * 12 / 7) and result.on_track is False
+
+
+def test_a_straight_line_through_yearly_values() -> None:
+    assert straight_line([(2020, 1.0), (2021, 2.0), (2022, 3.0)], 2025) == pytest.approx(6.0)
+    assert straight_line([(2022, 5.0)], 2025) == 5.0
+    assert straight_line([], 2025) is None
