@@ -90,6 +90,22 @@ class Answer:
         return asdict(self)
 
 
+def authorise(question: Question, user: Any) -> Question:
+    """The question as this user may ask it: about a region inside their own subtree (a park user: their park
+    only). Enterprise users and users without a scope get no regional statistics."""
+    from django.core.exceptions import PermissionDenied
+
+    path = getattr(user, "scope_path", None)
+    if path is None or getattr(user, "role", None) == "enterprise":
+        raise PermissionDenied(_("Regional statistics are not available to this account."))
+    region = _region(question.region)
+    if not region.path.startswith(path):
+        raise PermissionDenied(_("That region is outside your scope."))
+    if user.scope_park_id:
+        return replace(question, park=user.scope_park.code)
+    return question
+
+
 # --- components and periods ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Slot:

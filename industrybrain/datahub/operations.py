@@ -24,9 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from industrybrain.accounts.choices import Role
 from industrybrain.analytics import dimensions
 from industrybrain.analytics.engine import store
 from industrybrain.analytics.engine.staging import RuleCheck, check_rules, outliers, stage
@@ -214,6 +216,18 @@ def period_map(texts: list[str | None]) -> pa.Table:
 
 
 # --- the import --------------------------------------------------------------------------------------------
+def may_import_facts(user: Any) -> bool:
+    """Analysts and administrators load statistics for their part of the tree; an enterprise reports its own."""
+    if not getattr(user, "is_active", False):
+        return False
+    return bool(user.can_edit_master_data or (user.role == Role.ENTERPRISE and user.enterprise_id))
+
+
+def _require_import_permission(user: Any) -> None:
+    if not may_import_facts(user):
+        raise PermissionDenied(_("You may not import statistics."))
+
+
 def import_facts(
     data: bytes,
     name: str,
@@ -224,6 +238,7 @@ def import_facts(
     source: str = "web",
     progress: Progress | None = None,
 ) -> FactImportReport:
+    _require_import_permission(user)
     report = FactImportReport(file=name, dry_run=dry_run)
     step = progress or (lambda _phase: None)
     step(_("reading"))
@@ -236,6 +251,38 @@ def import_facts(
         for column, reason in exc.problems:
             report.fail(1, column, column, reason)
         return report
+    return _import_long(long, data, report, user, source=source, progress=step)
+
+
+def import_records(records: list[dict[str, Any]], user: Any, *, dry_run: bool, source: str = "api") -> FactImportReport:
+    """Facts given as data (the API's JSON): each record has entity, indicator, period, value, and optionally
+    unit and ytd. Record numbers stand in for rows in the error report (the first record is row 1)."""
+    _require_import_permission(user)
+    report = FactImportReport(file="records", dry_run=dry_run)
+
+    def field_of(name: str) -> list[Any]:
+        return [None if r.get(name) is None else str(r.get(name)).strip() for r in records]
+
+    table = pa.table(
+        {
+            "__row": pa.array(range(1, len(records) + 1), pa.int32()),
+            "__column": pa.array(["value"] * len(records), pa.string()),
+            "__entity": pa.array([(e or "").upper() for e in field_of("entity")], pa.string()),
+            "__indicator": pa.array(field_of("indicator"), pa.string()),
+            "__period": pa.array(field_of("period"), pa.string()),
+            "__unit": pa.array(field_of("unit"), pa.string()),
+            "__ytd": pa.array([None if r.get("ytd") is None else bool(r["ytd"]) for r in records], pa.bool_()),
+            "__value": pa.array(field_of("value"), pa.string()),
+        }
+    )
+    payload = repr(sorted(map(repr, records))).encode()
+    return _import_long(LongRows(table=table, layout="long"), payload, report, user, source=source)
+
+
+def _import_long(
+    long: LongRows, data: bytes, report: FactImportReport, user: Any, *, source: str, progress: Progress | None = None
+) -> FactImportReport:
+    step = progress or (lambda _phase: None)
     report.layout, report.ignored_columns = long.layout, long.ignored_columns
     report.rows = pc.count_distinct(long.table.column("__row")).as_py()
     dimensions.ensure_current()
@@ -243,11 +290,11 @@ def import_facts(
     staged = _check(long, user, report)
     if staged is None:
         return report
-    if dry_run:
+    if report.dry_run:
         report.new, report.changed, report.unchanged = store().diff(staged)
         return report
     step(_("landing"))
-    _land(staged, data, name, user, source, report)
+    _land(staged, data, report.file, user, source, report)
     return report
 
 
