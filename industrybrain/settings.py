@@ -145,8 +145,9 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
 # The analytical store (DESIGN §2): a DuckDB file beside the SQLite database unless set elsewhere.
 ANALYTICS_DATABASE = Path(os.environ.get("ANALYTICS_DATABASE", DATA_DIR / "facts.duckdb"))
 IMPORT_MAX_FACT_ROWS = int(os.environ.get("IMPORT_MAX_FACT_ROWS", "50000000"))
-# Outlier flags on imported facts (warnings, never blocking): |z| among peers, and the year-on-year ratio.
-OUTLIER_Z_LIMIT = float(os.environ.get("OUTLIER_Z_LIMIT", "4"))
+# Outlier flags on imported facts (warnings, never blocking): robust |z| of ln(value) among peers, and the
+# year-on-year ratio either way.
+OUTLIER_Z_LIMIT = float(os.environ.get("OUTLIER_Z_LIMIT", "5"))
 OUTLIER_JUMP_RATIO = float(os.environ.get("OUTLIER_JUMP_RATIO", "5"))
 
 REST_FRAMEWORK = {

@@ -46,6 +46,7 @@ from .readers import read_source
 from .units import UnitMismatch, conversion_factor
 
 Progress = Callable[[str], None]
+MAX_STORED_WARNINGS = 500  # per batch; rule warnings come first, outlier flags after them
 
 
 # --- the catalogue ------------------------------------------------------------------------------------------
@@ -401,7 +402,7 @@ def _land(staged: pa.Table, data: bytes, name: str, user: Any, source: str, repo
         user=user if getattr(user, "pk", None) else None,
         scope_path=getattr(user, "scope_path", None) or "",
         rows=report.rows,
-        warnings=report.warnings[:200],
+        warnings=report.warnings[:MAX_STORED_WARNINGS],
     )
     try:
         result = store().land(staged, batch.pk)

@@ -164,9 +164,14 @@ def _rule_frame_sql(indicators: list[str]) -> str:
 
 
 def outliers(store: Store, facts: pa.Table, z_limit: float, jump_ratio: float) -> list[dict[str, Any]]:
-    """Values of the batch far from their peers (|z| over `z_limit` among all enterprises with a value for the
-    same indicator and period, at least 10 of them) or from the same period a year earlier (a ratio over
-    `jump_ratio` either way). Reported, never blocking: real firms do double their output."""
+    """Values of the batch far from their peers or from their own past. Reported, never blocking: real firms
+    do double their output.
+
+    - Peers: all enterprises with a positive value for the same indicator and period (at least 10 of them).
+      Enterprise sizes are skewed, so the score is a robust z on the logarithm: (ln v − median) / (1.4826·MAD);
+      a plain z-score on raw values would flag every large firm.
+    - Past: the same period a year earlier, when the ratio exceeds `jump_ratio` either way.
+    """
     if facts.num_rows == 0:
         return []
     cursor = store.cursor()
@@ -175,31 +180,38 @@ def outliers(store: Store, facts: pa.Table, z_limit: float, jump_ratio: float) -
         return (
             cursor.sql(
                 f"""
-            WITH peers AS (
-                SELECT indicator, pkind, year, idx, ytd, avg(value) AS mean, stddev_samp(value) AS sd, count(*) AS n
-                FROM (SELECT entity_id, indicator, pkind, year, idx, ytd, value FROM batch_facts
-                      UNION ALL
-                      SELECT f.entity_id, f.indicator, f.pkind, f.year, f.idx, f.ytd, f.value FROM facts f
-                      SEMI JOIN (SELECT DISTINCT indicator, pkind, year, idx, ytd FROM batch_facts) k
-                          USING (indicator, pkind, year, idx, ytd)
-                      ANTI JOIN batch_facts b USING (entity_kind, entity_id, indicator, pkind, year, idx, ytd))
-                GROUP BY ALL
+            WITH peer_values AS (
+                SELECT indicator, pkind, year, idx, ytd, ln(CAST(value AS DOUBLE)) AS x FROM batch_facts
+                WHERE value > 0
+                UNION ALL
+                SELECT f.indicator, f.pkind, f.year, f.idx, f.ytd, ln(CAST(f.value AS DOUBLE)) FROM facts f
+                SEMI JOIN (SELECT DISTINCT indicator, pkind, year, idx, ytd FROM batch_facts) k
+                    USING (indicator, pkind, year, idx, ytd)
+                ANTI JOIN batch_facts b USING (entity_kind, entity_id, indicator, pkind, year, idx, ytd)
+                WHERE f.value > 0
+            ), peers AS (
+                SELECT indicator, pkind, year, idx, ytd, median(x) AS centre, 1.4826 * mad(x) AS spread,
+                       count(*) AS n
+                FROM peer_values GROUP BY ALL
             ), last_year AS (
                 SELECT f.entity_id, f.indicator, f.pkind, f.year + 1 AS year, f.idx, f.ytd, f.value
                 FROM facts f SEMI JOIN batch_facts b
                     ON f.entity_id = b.entity_id AND f.indicator = b.indicator AND f.pkind = b.pkind
                    AND f.year = b.year - 1 AND f.idx = b.idx AND f.ytd = b.ytd
+            ), scored AS (
+                SELECT b.entity_id, b.indicator, b.pkind, b.year, b.idx, b.ytd, CAST(b.value AS DOUBLE) AS value,
+                       CASE WHEN b.value > 0 AND p.n >= 10 AND p.spread > 0
+                            THEN (ln(CAST(b.value AS DOUBLE)) - p.centre) / p.spread END AS z,
+                       CAST(l.value AS DOUBLE) AS last_year_value
+                FROM batch_facts b
+                LEFT JOIN peers p USING (indicator, pkind, year, idx, ytd)
+                LEFT JOIN last_year l USING (entity_id, indicator, pkind, year, idx, ytd)
             )
-            SELECT b.entity_id, b.indicator, b.pkind, b.year, b.idx, b.ytd, CAST(b.value AS DOUBLE) AS value,
-                   CASE WHEN p.n >= 10 AND p.sd > 0 THEN (b.value - p.mean) / p.sd END AS z,
-                   CAST(l.value AS DOUBLE) AS last_year_value
-            FROM batch_facts b
-            JOIN peers p USING (indicator, pkind, year, idx, ytd)
-            LEFT JOIN last_year l USING (entity_id, indicator, pkind, year, idx, ytd)
-            WHERE (p.n >= 10 AND p.sd > 0 AND abs(b.value - p.mean) / p.sd > {float(z_limit)})
-               OR (l.value > 0 AND b.value > 0
-                   AND (b.value / l.value > {float(jump_ratio)} OR l.value / b.value > {float(jump_ratio)}))
-            ORDER BY b.indicator, b.entity_id LIMIT {MAX_ERRORS}
+            SELECT * FROM scored
+            WHERE abs(z) > {float(z_limit)}
+               OR (last_year_value > 0 AND value > 0
+                   AND (value / last_year_value > {float(jump_ratio)} OR last_year_value / value > {float(jump_ratio)}))
+            ORDER BY indicator, entity_id, year, idx LIMIT {MAX_ERRORS}
             """
             )
             .to_arrow_table()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -91,6 +92,13 @@ def _outside_scope() -> str:
     return _("outside your scope")
 
 
+# A 400 is either the import report (rows refused) or the usual field errors of a malformed request.
+_IMPORT_RESPONSES = {
+    200: serializers.ImportReportSerializer,
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="the import report with row errors, or field errors"),
+}
+
+
 def _report_response(report: FactImportReport) -> Response:
     body = serializers.ImportReportSerializer(report.as_dict()).data
     return Response(body, status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
@@ -104,7 +112,7 @@ class FactFileImportView(APIView):
 
     @extend_schema(
         request=serializers.FactFileSerializer,
-        responses={200: serializers.ImportReportSerializer, 400: serializers.ImportReportSerializer},
+        responses=_IMPORT_RESPONSES,
     )
     def post(self, request: Request) -> Response:
         form = serializers.FactFileSerializer(data=request.data)
@@ -128,7 +136,7 @@ class FactRecordsImportView(APIView):
 
     @extend_schema(
         request=serializers.FactRecordsSerializer,
-        responses={200: serializers.ImportReportSerializer, 400: serializers.ImportReportSerializer},
+        responses=_IMPORT_RESPONSES,
     )
     def post(self, request: Request) -> Response:
         body = serializers.FactRecordsSerializer(data=request.data)

@@ -42,8 +42,32 @@ class Command(BaseCommand):
             raise CommandError(f"{settings.DATA_DIR} holds real data (no {MARKER}); use another --data-dir")
         self.stdout.write(f"Building the {scale} demo region into {settings.DATA_DIR} …")
         summary = build_demo_region(scale, seed=seed)
-        marker.write_text(json.dumps({"scale": scale, "seed": seed, **summary.as_dict()}, ensure_ascii=False))
+        facts = self._build_facts(scale, seed, summary)
+        built = {"scale": scale, "seed": seed, **summary.as_dict(), **facts}
+        marker.write_text(json.dumps(built, ensure_ascii=False))
         marker.chmod(0o600)  # it holds the demo password
+
+    def _build_facts(self, scale: str, seed: int, summary: Any) -> dict[str, Any]:
+        """Years of monthly statistics through the import pipeline, targets, and two files to try importing."""
+        from industrybrain.accounts.models import User
+        from industrybrain.datahub import demo
+
+        admin = User.objects.get(username="demo_admin")
+        self.stdout.write("Generating statistics (one batch per form and year) …")
+        facts = demo.build_demo_facts(scale, seed, admin, progress=lambda m: self.stdout.write(f"  {m}"))
+        targets = demo.create_demo_targets(admin.scope_region)
+        analyst = User.objects.get(username="county_analyst")
+        sample = list(
+            Enterprise.objects.visible_to(analyst).filter(is_above_scale=True).values_list("uscc", flat=True)[:5]
+        )
+        files = demo.write_demo_files(Path(settings.DATA_DIR) / "demo-files", sample)
+        return {
+            "facts": facts.facts,
+            "batches": facts.batches,
+            "warnings": facts.warnings,
+            "targets": len(targets),
+            "files": [str(f) for f in files],
+        }
 
     def _drop_embedded_database(self) -> None:
         database = settings.DATABASES["default"]
@@ -55,6 +79,11 @@ class Command(BaseCommand):
 
     def _print_logins(self, built: dict) -> None:
         self.stdout.write(self.style.SUCCESS(f"Demo region: {built['root_name']} ({built['enterprises']} enterprises)"))
+        if "facts" in built:
+            self.stdout.write(
+                f"Statistics: {built['facts']:,} values in {built['batches']} batches "
+                f"({built['warnings']} warnings to look at); files to try importing: {', '.join(built['files'])}"
+            )
         self.stdout.write(f"Log in with any of these users, password {built['password']}:")
         for username, description in built["users"].items():
             self.stdout.write(f"  {username:<20} {description}")
