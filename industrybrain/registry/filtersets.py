@@ -6,8 +6,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .choices import EnterpriseStatus, IndustryLevel, ParkKind, RegionLevel
-from .models import Enterprise, Industry, Park, Region
+from .choices import DigitalEconomyLevel, EnterpriseStatus, IndustryLevel, ParkKind, RegionLevel
+from .models import DigitalEconomyCategory, DigitalEconomyVersion, Enterprise, Industry, Park, Region
 
 
 def _region_subtree(queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -23,7 +23,7 @@ def _industry_node(queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.none()
     if node.level == IndustryLevel.SECTION:
         return queryset.filter(industry__section=node.code)
-    return queryset.filter(industry_id__startswith=node.code)
+    return queryset.filter(industry__code__startswith=node.code)
 
 
 class EnterpriseFilterSet(django_filters.FilterSet):
@@ -83,3 +83,31 @@ class ParkFilterSet(django_filters.FilterSet):
     def within_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         region = Region.objects.filter(code=value).first()
         return queryset.filter(region__path__startswith=region.path) if region else queryset.none()
+
+
+class IndustryFilterSet(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(label=_("Level"), choices=IndustryLevel.choices)
+    parent = django_filters.CharFilter(label=_("Parent code"), field_name="parent_id")
+    section = django_filters.CharFilter(label=_("section"))
+    name = django_filters.CharFilter(label=_("Name contains"), lookup_expr="icontains")
+
+    class Meta:
+        model = Industry
+        fields: list[str] = []
+
+
+class DigitalEconomyCategoryFilterSet(django_filters.FilterSet):
+    """Without `version`, the current version: statistics use it, and mixing editions would repeat codes."""
+
+    version = django_filters.ModelChoiceFilter(label=_("Version"), queryset=DigitalEconomyVersion.objects.all())
+    level = django_filters.ChoiceFilter(label=_("Level"), choices=DigitalEconomyLevel.choices)
+    code = django_filters.CharFilter(label=_("Code"), lookup_expr="startswith")
+
+    class Meta:
+        model = DigitalEconomyCategory
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.form.cleaned_data.get("version") is None:
+            queryset = queryset.filter(version__is_current=True)
+        return super().filter_queryset(queryset)

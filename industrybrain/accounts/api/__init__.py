@@ -1,0 +1,1 @@
+"""The accounts REST API: the current user and the change log."""

@@ -1,0 +1,1 @@
+"""The registry REST API: regions, parks, industries, the digital-economy classification, enterprises."""
