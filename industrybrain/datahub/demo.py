@@ -13,6 +13,7 @@ exactly the code a bureau's files do. Numbers depend only on the seed and the re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -172,13 +173,17 @@ def _rows(uscc: np.ndarray, columns: dict[str, np.ndarray], period: str, ytd: bo
     )
 
 
-def _batch(parts: list[pa.Table], name: str, user: Any) -> FactImportReport:
+def long_table(parts: list[pa.Table]) -> pa.Table:
+    """The import pipeline's long shape (see datahub.layouts) for generated rows."""
     table = pa.concat_tables(parts)
     n = table.num_rows
     table = table.append_column("__row", pa.array(np.arange(2, n + 2, dtype=np.int32)))
     table = table.append_column("__column", pa.array(np.full(n, "value")))
     table = table.append_column("__unit", pa.nulls(n, pa.string()))
-    table = table.select(["__row", "__column", "__entity", "__indicator", "__period", "__unit", "__ytd", "__value"])
+    return table.select(["__row", "__column", "__entity", "__indicator", "__period", "__unit", "__ytd", "__value"])
+
+
+def _land(name: str, table: pa.Table, user: Any) -> FactImportReport:
     report = FactImportReport(file=name, dry_run=False)
     _import_long(LongRows(table=table, layout="long"), name.encode(), report, user, source="demo")
     if not report.ok:
@@ -197,13 +202,12 @@ def _plant_problems(firms: Firms, monthly: dict[str, np.ndarray], cumulative: di
         cumulative[code][makers[1], :] *= 12
 
 
-def build_demo_facts(scale: str, seed: int, user: Any, progress: Any = None) -> FactsSummary:
+def demo_batches(scale: str, seed: int) -> Iterator[tuple[str, pa.Table]]:
+    """(file name, long table) of every demo batch, in landing order."""
     firms = _firms()
     end = DEMO_END
     years = list(range(end.year - YEARS[scale] + 1, end.year + 1))
     generator = Generator(firms, seed, years)
-    summary = FactsSummary()
-    step = progress or (lambda _message: None)
     outputs: dict[int, np.ndarray] = {}
     for k, year in enumerate(years):
         months = end.index if year == end.year else 12
@@ -217,34 +221,37 @@ def build_demo_facts(scale: str, seed: int, user: Any, progress: Any = None) -> 
             _rows(firms.uscc, {c: v[:, m - 1] for c, v in cumulative.items()}, f"{year}年1—{m}月", True)
             for m in range(2, months + 1)
         ]
-        summary.reports.append(_batch(parts, f"demo-monthly-{year}.csv", user))
-        step(f"{year}: monthly forms")
+        yield f"demo-monthly-{year}.csv", long_table(parts)
         if months == 12:
-            revenue = cumulative["revenue"][:, 11]
-            energy = cumulative["energy_consumption"][:, 11]
-            yearly = generator.yearly(k, revenue, energy)
-            summary.reports.append(_batch([_rows(firms.uscc, yearly, str(year), False)], f"demo-yearly-{year}.csv",
-                                          user))  # fmt: skip
-            step(f"{year}: yearly forms")
+            yearly = generator.yearly(k, cumulative["revenue"][:, 11], cumulative["energy_consumption"][:, 11])
+            yield f"demo-yearly-{year}.csv", long_table([_rows(firms.uscc, yearly, str(year), False)])
         if year == end.year:
-            summary.reports.append(_correction(firms, cumulative, year, months, user))
-    summary.reports.append(_gdp(firms, outputs, user))
+            yield _correction(firms, cumulative, year, months)
+    yield "demo-gdp.csv", long_table([_gdp(firms, outputs)])
+
+
+def build_demo_facts(scale: str, seed: int, user: Any, progress: Any = None) -> FactsSummary:
+    summary = FactsSummary()
+    step = progress or (lambda _message: None)
+    for name, table in demo_batches(scale, seed):
+        summary.reports.append(_land(name, table, user))
+        step(f"{name}: {table.num_rows:,} values")
     summary.batches = len(summary.reports)
     summary.facts = sum(r.new + r.changed for r in summary.reports)
     summary.warnings = sum(len(r.warnings) for r in summary.reports)
     return summary
 
 
-def _correction(firms: Firms, cumulative: dict[str, np.ndarray], year: int, months: int, user: Any) -> Any:
+def _correction(firms: Firms, cumulative: dict[str, np.ndarray], year: int, months: int) -> tuple[str, pa.Table]:
     """Twenty firms revise last month's 1—N月 output and value added by 1-3%."""
     makers = np.flatnonzero(firms.manufacturing)[:20]
     factor = 1 + np.linspace(0.01, 0.03, len(makers))
     revised = {c: cumulative[c][makers, months - 2] * factor for c in ("industrial_output", "value_added")}
     part = _rows(firms.uscc[makers], revised, f"{year}年1—{months - 1}月", True)
-    return _batch([part], f"demo-correction-{year}-{months - 1:02d}.csv", user)
+    return f"demo-correction-{year}-{months - 1:02d}.csv", long_table([part])
 
 
-def _gdp(firms: Firms, outputs: dict[int, np.ndarray], user: Any) -> Any:
+def _gdp(firms: Firms, outputs: dict[int, np.ndarray]) -> pa.Table:
     """County GDP (亿元, quarterly, year-to-date): industry's output with a services share on top; quarters
     are published once complete."""
     counties = sorted(set(firms.county))
@@ -255,7 +262,7 @@ def _gdp(firms: Firms, outputs: dict[int, np.ndarray], user: Any) -> Any:
             for quarter in range(1, 5):
                 if year < DEMO_END.year or quarter <= DEMO_END.index // 3:
                     rows.append((county, f"{year}Q{quarter}", round(annual * SEASON[: quarter * 3].sum(), 4)))
-    table = pa.table(
+    return pa.table(
         {
             "__entity": pa.array([r[0] for r in rows]),
             "__indicator": pa.array(["gdp"] * len(rows)),
@@ -264,7 +271,6 @@ def _gdp(firms: Firms, outputs: dict[int, np.ndarray], user: Any) -> Any:
             "__ytd": pa.array([True] * len(rows)),
         }
     )
-    return _batch([table], "demo-gdp.csv", user)
 
 
 def create_demo_targets(root: Region) -> list[Target]:
