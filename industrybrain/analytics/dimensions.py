@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 
 import pyarrow as pa
 from django.db.models import Count, Max
@@ -26,6 +27,10 @@ from .engine import store
 
 _lock = threading.Lock()
 _synced: dict[str, str] = {}  # store path -> fingerprint last sent
+_checked_at: dict[str, float] = {}  # store path -> when the fingerprint was last compared
+_dirty = threading.Event()  # set by this process's own registry changes (signals)
+# Another process (a CLI import beside the server) may change the registry too: compare at most this often.
+RECHECK_SECONDS = 2.0
 
 
 def _fingerprint() -> str:
@@ -103,12 +108,24 @@ def forget_synced() -> None:
     """Drop what this process remembers having sent (the store was replaced, e.g. between tests)."""
     with _lock:
         _synced.clear()
+        _checked_at.clear()
+
+
+def mark_dirty(**kwargs: object) -> None:
+    """Signal receiver: the registry changed in this process, so the next question re-syncs at once."""
+    _dirty.set()
 
 
 def ensure_current(force: bool = False) -> None:
     """Send the registry to the store when it changed since the last time (or always, with `force`)."""
     facts = store()
     with _lock:
+        now = time.monotonic()
+        recent = now - _checked_at.get(facts.path, -RECHECK_SECONDS) < RECHECK_SECONDS
+        if not force and not _dirty.is_set() and recent and facts.path in _synced:
+            return
+        _dirty.clear()
+        _checked_at[facts.path] = now
         fingerprint = _fingerprint()
         if not force and _synced.get(facts.path) == fingerprint and facts.meta("registry") == fingerprint:
             return

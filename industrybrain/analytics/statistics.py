@@ -29,6 +29,7 @@ from industrybrain.registry.models import (
 )
 
 from . import dimensions
+from .cube import Cells, Population, cube_sums, entity_sums
 from .engine import store
 
 GROUPINGS = ("region", "park", "section", "division", "group", "class", "digital_economy", "above_scale")
@@ -50,7 +51,7 @@ class Question:
     period: Period
     region: str  # the region whose parts are compared (its children, parks, industries …)
     year_to_date: bool = False
-    by: str = "region"
+    by: str | None = "region"  # None: the whole population only
     above_scale: bool | None = None
     industry: str | None = None  # a GB/T 4754 node: section letter or 2-4 digits
     digital_economy: str | None = None  # a key of DIGITAL_ECONOMY_SCOPES
@@ -159,93 +160,70 @@ def _de_version(question: Question) -> int | None:
     return current
 
 
-def _scoped(t: Any, question: Question, region: Region) -> Any:
-    """Restrict a table keyed like the cube (county, park, class4, above_scale) to the question's population."""
-    con = store().ibis()
-    regions, industries = con.table("regions"), con.table("industries")
-    t = t.join(regions.select("code", "path"), t.county == regions.code)
-    t = t.join(industries, t.class4 == industries.class4).select(
-        *[c for c in t.columns if c not in ("code", "class4_right")], "section", "division", "grp"
-    )
-    t = t.filter(t.path.startswith(region.path))
-    if question.above_scale is not None:
-        t = t.filter(t.above_scale == question.above_scale)
-    if question.park:
-        t = t.filter(t.park == question.park)
-    if question.industry:
-        node = question.industry
-        t = t.filter(t.section == node if node.isalpha() else t.class4.startswith(node))
-    if question.digital_economy:
-        majors = DIGITAL_ECONOMY_SCOPES[question.digital_economy]
-        de = con.table("de_map")
-        classes = de.filter(de.version_id == _de_version(question), de.major.isin(majors)).class4
-        t = t.filter(t.class4.isin(classes))
-        if question.digital_economy == "core_manufacturing":
-            t = t.filter(t.section == "C")
-    return t
-
-
-def _in_slot(t: Any, slot_: Slot) -> Any:
-    return t.filter(
-        t.indicator == slot_.indicator, t.pkind == slot_.pkind, t.year == slot_.year, t.idx.isin(slot_.indexes)
+def population(question: Question, region: Region) -> Population:
+    scope = question.digital_economy
+    return Population(
+        region_path=region.path,
+        park=question.park,
+        above_scale=question.above_scale,
+        industry=question.industry,
+        de_majors=DIGITAL_ECONOMY_SCOPES[scope] if scope else (),
+        de_version=_de_version(question),
+        manufacturing_only=scope == "core_manufacturing",
     )
 
 
-def _filtered_cube(question: Question, region: Region, slot_: Slot) -> Any:
-    return _scoped(_in_slot(store().ibis().table("cube"), slot_), question, region)
+# Values of one indicator: per period, per row key ("" = the whole population), the narrowed and the whole
+# population's value (None where no enterprise had one).
+Values = dict[Period, dict[str, tuple[float | None, float | None]]]
 
 
-def _group_column(question: Question, region: Region, t: Any) -> Any:
+def _fold(rows: list[dict[str, Any]], found: Slot) -> dict[str, tuple[float | None, float | None]]:
+    """Sum the rows of one slot per key: a quarter of monthly values spans three cells."""
+    sums: dict[str, list] = {}
+    for row in rows:
+        if row["year"] != found.year or row["idx"] not in found.indexes:
+            continue
+        entry = sums.setdefault(row.get("key", ""), [Decimal(0), 0, Decimal(0), 0])
+        entry[0] += row["v"] or 0
+        entry[1] += row["n"] or 0
+        entry[2] += row["v_all"] or 0
+        entry[3] += row["n_all"] or 0
+    return {k: (float(v) if n else None, float(va) if na else None) for k, (v, n, va, na) in sums.items()}
+
+
+def _stored_values(question: Question, region: Region, indicator: Indicator, periods: list[Period]) -> Values:
+    slots = {p: slot(indicator, p, question.year_to_date) for p in periods}
+    found = [s for s in slots.values() if s is not None]
+    if not found:
+        return {p: {} for p in periods}
+    cells = Cells(
+        indicator=indicator.code,
+        pkind=found[0].pkind,
+        years=tuple(sorted({s.year for s in found})),
+        indexes=tuple(sorted({i for s in found for i in s.indexes})),
+        column=found[0].column,
+    )
+    people = population(question, region)
     depth = len(region.path.strip("/").split("/"))
-    if question.by == "region":
-        return t.path.split("/")[depth]
-    return {
-        "park": t.park,
-        "section": t.section,
-        "division": t.division,
-        "group": t.grp,
-        "class": t.class4,
-        "above_scale": t.above_scale.cast("string"),
-    }[question.by]
+    rows = cube_sums(cells, people, question.by, depth) if question.by else []
+    totals = cube_sums(cells, people, None, depth)
+    result: Values = {}
+    for period, found_slot in slots.items():
+        if found_slot is None:
+            result[period] = {}
+            continue
+        keyed = {k: v for k, v in _fold(rows, found_slot).items() if k}
+        result[period] = {**keyed, "": _fold(totals, found_slot).get("", (None, None))}
+    return result
 
 
-def _sums(question: Question, region: Region, indicator: Indicator, period: Period) -> dict[str, Decimal | None]:
-    """Per row key (and "" for the total): the indicator's summed value, None where no enterprise had one."""
-    found = slot(indicator, period, question.year_to_date)
-    if found is None:
-        return {}
-    t = _filtered_cube(question, region, found)
-    value, count = t[found.column], t[found.column.replace("_sum", "_n")]
-    total = t.aggregate(v=value.sum(), n=count.sum()).to_pyarrow().to_pylist()
-    results: dict[str, Decimal | None] = {"": _present(total[0])}
-    if question.by == "digital_economy":
-        results.update(_sums_by_category(question, t, found))
-        return results
-    keyed = t.mutate(key=_group_column(question, region, t)).group_by("key")
-    for row in keyed.aggregate(v=value.sum(), n=count.sum()).to_pyarrow().to_pylist():
-        if row["key"]:
-            results[row["key"]] = _present(row)
-    return results
-
-
-def _sums_by_category(question: Question, t: Any, found: Slot) -> dict[str, Decimal | None]:
-    """A class may belong to several categories: each category sums its own classes (rows may overlap)."""
-    de = store().ibis().table("de_map")
-    pairs = de.filter(de.version_id == _de_version(question)).select("class4", "major").distinct()
-    joined = t.join(pairs, t.class4 == pairs.class4)
-    value, count = joined[found.column], joined[found.column.replace("_sum", "_n")]
-    rows = joined.group_by("major").aggregate(v=value.sum(), n=count.sum()).to_pyarrow().to_pylist()
-    return {r["major"]: _present(r) for r in rows}
-
-
-def _present(row: dict[str, Any]) -> Decimal | None:
-    return row["v"] if row["n"] else None
-
-
-def _region_sums(question: Question, region: Region, indicator: Indicator, period: Period) -> dict[str, Any]:
+def _region_sums(
+    question: Question, region: Region, indicator: Indicator, period: Period
+) -> dict[str, tuple[float | None, float | None]]:
     """Region-level indicators: each region's reported value; a region without one sums its counties'."""
     found = slot(indicator, period, question.year_to_date)
-    if found is None or question.by != "region":
+    if found is None:
         return {}
     facts = (
         store()
@@ -260,24 +238,42 @@ def _region_sums(question: Question, region: Region, indicator: Indicator, perio
     own = {f["code"]: f["value"] for f in facts}
     counties = [f for f in facts if f["level"] == "county"]
     results: dict[str, Any] = {}
-    for key in [region.code, *region.children.values_list("code", flat=True)]:
+    children = region.children.values_list("code", flat=True) if question.by == "region" else []
+    for key in [region.code, *children]:
         parts = [f["value"] for f in counties if f"{key}/" in f["path"]]
         summed = sum(parts, Decimal(0)) if parts and indicator.aggregation == "sum" else None
-        results[key] = own.get(key, summed)
+        value = own.get(key, summed)
+        results[key] = (None, None) if value is None else (float(value), float(value))
     results[""] = results.pop(region.code)
     return results
 
 
-def values(question: Question, indicator: Indicator, period: Period) -> dict[str, float | None]:
-    """Row key -> value of the (stored or derived) indicator for `period`; "" is the total."""
+def values(question: Question, indicator: Indicator, periods: list[Period]) -> Values:
+    """The (stored or derived) indicator for each period: per row key, the narrowed and the whole value."""
     region = _region(question.region)
-    if not indicator.is_derived:
-        getter = _region_sums if indicator.level == "region" else _sums
-        return {k: None if v is None else float(v) for k, v in getter(question, region, indicator, period).items()}
-    formula = parse_formula(indicator.formula)
-    parts = {code: values(question, _indicator(code), period) for code in formula.names}
-    keys = set().union(*(p.keys() for p in parts.values())) if parts else set()
-    return {k: formula.evaluate({code: parts[code].get(k) for code in formula.names}) for k in keys}
+    if indicator.is_derived:
+        formula = parse_formula(indicator.formula)
+        parts = {code: values(question, _indicator(code), periods) for code in formula.names}
+        result: Values = {}
+        for period in periods:
+            keys = set().union(*(parts[c][period].keys() for c in formula.names))
+            result[period] = {
+                k: tuple(  # type: ignore[misc]
+                    formula.evaluate({c: parts[c][period].get(k, (None, None))[side] for c in formula.names})
+                    for side in (0, 1)
+                )
+                for k in keys
+            }
+        return result
+    if indicator.level == "region":
+        return {p: _region_sums(question, region, indicator, p) for p in periods}
+    return _stored_values(question, region, indicator, periods)
+
+
+def total(question: Question, indicator: Indicator, period: Period) -> float | None:
+    """The whole population's value of the question for one period."""
+    whole = replace(question, by=None)
+    return values(whole, indicator, [period])[period].get("", (None, None))[0]
 
 
 def _indicator(code: str) -> Indicator:
@@ -325,29 +321,26 @@ def breakdown(question: Question) -> Answer:
     dimensions.ensure_current()
     indicator = _indicator(question.indicator)
     period = question.period
-    now = values(question, indicator, period)
-    last_year = values(question, indicator, period.same_period_last_year())
-    previous = {} if question.year_to_date or period.kind == "Y" else values(question, indicator, period.previous())
-    unfiltered = values(replace(question, above_scale=None, industry=None, digital_economy=None), indicator, period)
-    version = _de_version(question)
-    names = _names(question, [k for k in now if k], version)
-    total_value = now.get("")
+    before = period.same_period_last_year()
+    previous = None if question.year_to_date or period.kind == "Y" else period.previous()
+    found = values(question, indicator, [p for p in (period, before, previous) if p is not None])
+    now, last_year = found[period], found[before]
+    earlier = found[previous] if previous is not None else {}
+    names = _names(question, [k for k in now if k], _de_version(question))
+    total_value = now.get("", (None, None))[0]
 
     def row(key: str, name: str) -> Row:
-        value = now.get(key)
-        share = value / total_value if value is not None and total_value else None
+        value, whole = now.get(key, (None, None))
         return Row(
             key=key,
             name=name,
             value=value,
-            last_year=last_year.get(key),
-            growth=_growth(value, last_year.get(key)),
-            previous=previous.get(key),
-            change=_growth(value, previous.get(key)),
-            share=share,
-            share_of_all=(value / unfiltered[key])
-            if question.filtered and value is not None and unfiltered.get(key)
-            else None,
+            last_year=last_year.get(key, (None, None))[0],
+            growth=_growth(value, last_year.get(key, (None, None))[0]),
+            previous=earlier.get(key, (None, None))[0],
+            change=_growth(value, earlier.get(key, (None, None))[0]),
+            share=value / total_value if value is not None and total_value else None,
+            share_of_all=value / whole if question.filtered and value is not None and whole else None,
         )
 
     rows = [row(k, names.get(k, k)) for k in sorted(k for k in now if k)]
@@ -376,14 +369,13 @@ def enterprise_values(question: Question, indicator: Indicator, period: Period) 
     found = slot(indicator, period, question.year_to_date)
     if found is None or indicator.level != "enterprise":
         return {}
-    con = store().ibis()
-    rows, entities = con.table("entity_periods"), con.table("entities")
-    t = _in_slot(rows, found)
-    t = t.join(entities, t.entity_id == entities.uscc)
-    t = _scoped(t, question, region)
-    column = "ytd_value" if found.column == "ytd_sum" else "value"
-    summed = t.group_by("entity_id").aggregate(v=t[column].sum(), n=t[column].count())
-    return {r["entity_id"]: float(r["v"]) for r in summed.to_pyarrow().to_pylist() if r["n"]}
+    cells = Cells(indicator.code, found.pkind, (found.year,), found.indexes, found.column)
+    sums: dict[str, list] = {}
+    for row in entity_sums(cells, population(question, region)):
+        entry = sums.setdefault(row["entity_id"], [Decimal(0), 0])
+        entry[0] += row["v"] or 0
+        entry[1] += row["n"]
+    return {k: float(v) for k, (v, n) in sums.items() if n}
 
 
 def top_enterprises(question: Question, user: Any, limit: int = 10) -> dict[str, Any]:
@@ -414,11 +406,12 @@ def trend(question: Question, periods: int = 12) -> dict[str, Any]:
     """The total of the question's population over the last `periods` periods, oldest first."""
     dimensions.ensure_current()
     indicator = _indicator(question.indicator)
-    points = []
-    for step in range(periods - 1, -1, -1):
-        period = question.period.shifted(-step)
-        value = values(question, indicator, period).get("")
-        points.append({"period": period.label, "label": period.label_zh(question.year_to_date), "value": value})
+    wanted = [question.period.shifted(-step) for step in range(periods - 1, -1, -1)]
+    found = values(replace(question, by=None), indicator, wanted)  # type: ignore[arg-type]
+    points = [
+        {"period": p.label, "label": p.label_zh(question.year_to_date), "value": found[p].get("", (None, None))[0]}
+        for p in wanted
+    ]
     return {
         "indicator": {"code": indicator.code, "name": indicator.name, "unit": indicator.unit},
         "points": points,

@@ -15,7 +15,7 @@ from industrybrain.datahub.periods import Period
 
 from . import dimensions
 from .engine import store
-from .statistics import Question, _indicator, values
+from .statistics import Question, _indicator, total
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Progress:
 def _latest_month(question: Question, year: int) -> tuple[int, float] | None:
     indicator = _indicator(question.indicator)
     for month in range(12, 0, -1):
-        value = values(question, indicator, Period("M", year, month)).get("")
+        value = total(question, indicator, Period("M", year, month))
         if value is not None:
             return month, value
     return None
@@ -52,7 +52,7 @@ def _yearly_series(question: Question, last_year: int, years: int = 6) -> list[t
     indicator = _indicator(question.indicator)
     series = []
     for year in range(last_year - years + 1, last_year + 1):
-        value = values(question, indicator, Period("Y", year, 1)).get("")
+        value = total(question, indicator, Period("Y", year, 1))
         if value is not None:
             series.append((year, value))
     return series

@@ -275,14 +275,14 @@ def _gdp(firms: Firms, outputs: dict[int, np.ndarray]) -> pa.Table:
 
 def create_demo_targets(root: Region) -> list[Target]:
     """Targets for the latest year as a county sets them: 规上 value added and output 8% above last year."""
-    from industrybrain.analytics.statistics import Question, values
+    from industrybrain.analytics.statistics import Question, total
 
     year = DEMO_END.year
     targets = []
     for code in ("value_added", "industrial_output"):
         indicator = Indicator.objects.get(code=code)
         question = Question(code, Period("Y", year - 1, 1), root.code, year_to_date=True, above_scale=True)
-        last_year = values(question, indicator, question.period).get("")
+        last_year = total(question, indicator, question.period)
         if last_year is None:
             continue
         goal = Decimal(round(last_year * 1.08, -2))

@@ -189,7 +189,7 @@ def indicator_map(pairs: list[tuple[str | None, str | None]]) -> pa.Table:
         columns["is_flow"].append(indicator.is_flow if ok else None)
         columns["min_value"].append(indicator.min_value if ok else None)
         columns["max_value"].append(indicator.max_value if ok else None)
-    types = {"factor": pa.decimal128(38, 12), "min_value": pa.decimal128(30, 6), "max_value": pa.decimal128(30, 6)}
+    types = {"factor": pa.decimal128(18, 8), "min_value": pa.decimal128(18, 6), "max_value": pa.decimal128(18, 6)}
     return pa.table({k: pa.array(v, types.get(k)) for k, v in columns.items()})
 
 

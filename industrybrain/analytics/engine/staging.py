@@ -19,35 +19,64 @@ from .store import FACT_VALUE, Store, _run
 
 MAX_ERRORS = 1000
 
-# One row per problem, in the order a person fixes them: who, what, when, then the value itself.
+# One row per non-empty cell: the resolved entity, indicator and period, the value in the indicator's unit, and
+# the first problem found, in the order a person fixes them: who, what, when, then the value itself. Numbers
+# are parsed once and scaled only when the unit needs it (most files carry the indicator's own unit).
 _CHECKED = """
 CREATE OR REPLACE TEMP TABLE checked AS
-SELECT r.__row AS file_row, r.__column AS file_column, r.__entity AS entity, CAST(r.__value AS VARCHAR) AS raw_value,
-       e.kind AS entity_kind, e.id AS entity_id, i.code AS indicator, p.pkind, p.year, p.idx,
-       coalesce(r.__ytd, p.ytd) AS ytd, i.is_flow, i.kind AS indicator_kind, i.periodicity,
-       {number} AS number,
+WITH parsed AS (
+    SELECT r.__row AS file_row, r.__column AS file_column, r.__value AS raw,
+           e.kind AS entity_kind, e.id AS entity_id, e.error AS entity_error,
+           i.code AS indicator, i.error AS indicator_error, i.kind AS indicator_kind, i.periodicity, i.is_flow,
+           i.factor, i.min_value, i.max_value,
+           p.pkind, p.year, p.idx, p.error AS period_error, coalesce(r.__ytd, p.ytd) AS ytd,
+           {number} AS number, {precise} AS precise, {readable} AS readable
+    FROM raw r
+    LEFT JOIN entity_map e ON e.entity = r.__entity
+    LEFT JOIN indicator_map i ON i.key = r.__indicator AND coalesce(i.unit, '') = coalesce(r.__unit, '')
+    LEFT JOIN period_map p ON p.period = r.__period
+    WHERE {present}
+), scaled AS (
+    -- Scaling (亿元 → 万元) multiplies the number as written, with ten decimals, and rounds only afterwards;
+    -- factors are at most 10^8, so bounding the number at 10^12 keeps the product inside DECIMAL(38,18).
+    SELECT *, CASE WHEN factor = 1 THEN number
+                   WHEN abs(precise) < 1e12 THEN TRY_CAST(precise * factor AS {fact}) END AS value
+    FROM parsed
+)
+SELECT file_row, file_column, raw, entity_kind, entity_id, indicator, pkind, year, idx, ytd, value,
        CASE
-         WHEN e.error IS NOT NULL THEN e.error
-         WHEN i.error IS NOT NULL THEN i.error
-         WHEN p.error IS NOT NULL THEN p.error
-         WHEN i.kind <> e.kind THEN 'wrong_entity_kind'
-         WHEN p.pkind <> i.periodicity THEN 'wrong_periodicity'
-         WHEN coalesce(r.__ytd, p.ytd) AND NOT i.is_flow THEN 'ytd_of_stock'
-         WHEN {number} IS NULL THEN 'not_a_number'
-         WHEN TRY_CAST({number} * i.factor AS {fact}) IS NULL THEN 'too_large'
-         WHEN i.min_value IS NOT NULL AND {number} * i.factor < i.min_value THEN 'below_range'
-         WHEN i.max_value IS NOT NULL AND {number} * i.factor > i.max_value THEN 'above_range'
-       END AS error,
-       TRY_CAST({number} * i.factor AS {fact}) AS value
-FROM raw r
-LEFT JOIN entity_map e ON e.entity = r.__entity
-LEFT JOIN indicator_map i ON i.key = r.__indicator AND i.unit IS NOT DISTINCT FROM r.__unit
-LEFT JOIN period_map p ON p.period = r.__period
-WHERE r.__value IS NOT NULL AND trim(CAST(r.__value AS VARCHAR)) <> ''
+         WHEN entity_error IS NOT NULL THEN entity_error
+         WHEN indicator_error IS NOT NULL THEN indicator_error
+         WHEN period_error IS NOT NULL THEN period_error
+         WHEN indicator_kind <> entity_kind THEN 'wrong_entity_kind'
+         WHEN pkind <> periodicity THEN 'wrong_periodicity'
+         WHEN ytd AND NOT is_flow THEN 'ytd_of_stock'
+         WHEN NOT readable THEN 'not_a_number'
+         WHEN value IS NULL THEN 'too_large'
+         WHEN value < min_value THEN 'below_range'
+         WHEN value > max_value THEN 'above_range'
+       END AS error
+FROM scaled
 """
-_TEXT_NUMBER = "TRY_CAST(regexp_replace(CAST(r.__value AS VARCHAR), '[,，\\s]', '', 'g') AS DECIMAL(30,6))"
-_TYPED_NUMBER = "TRY_CAST(r.__value AS DECIMAL(30,6))"
+# DECIMAL(18,6) keeps the arithmetic in 64 bits; a number too large for it is told apart from text by DOUBLE.
+_CLEAN_TEXT = "replace(replace(trim(r.__value), ',', ''), '，', '')"
+_TEXT = {
+    "number": f"TRY_CAST({_CLEAN_TEXT} AS DECIMAL(18,6))",
+    "precise": f"TRY_CAST({_CLEAN_TEXT} AS DECIMAL(38,10))",
+    "readable": f"TRY_CAST({_CLEAN_TEXT} AS DOUBLE) IS NOT NULL AND NOT isnan(TRY_CAST({_CLEAN_TEXT} AS DOUBLE))",
+    "present": "r.__value IS NOT NULL AND trim(r.__value) <> ''",
+}
+_TYPED = {
+    "number": "TRY_CAST(r.__value AS DECIMAL(18,6))",
+    "precise": "TRY_CAST(r.__value AS DECIMAL(38,10))",
+    "readable": "TRUE",
+    "present": "r.__value IS NOT NULL AND NOT isnan(CAST(r.__value AS DOUBLE))",
+}
 
+_ANY_DUPLICATE = """
+SELECT count(*) FROM (SELECT 1 FROM checked WHERE error IS NULL
+                      GROUP BY entity_kind, entity_id, indicator, pkind, year, idx, ytd HAVING count(*) > 1)
+"""
 _DUPLICATES = """
 UPDATE checked SET error = 'duplicate:' || CAST(first_row AS VARCHAR)
 FROM (SELECT file_row AS r, file_column AS c, min(file_row) OVER k AS first_row, count(*) OVER k AS n
@@ -75,16 +104,17 @@ def stage(store: Store, raw: pa.Table, maps: dict[str, pa.Table]) -> StageResult
     numeric = pa.types.is_integer(raw.schema.field("__value").type) or pa.types.is_floating(
         raw.schema.field("__value").type
     )
-    number = _TYPED_NUMBER if numeric else _TEXT_NUMBER
+    parsing = _TYPED if numeric else _TEXT
     cursor = store.cursor()
     for name, table in {"raw": raw, **maps}.items():
         cursor.register(name, table)
     try:
-        _run(cursor, _CHECKED.format(number=number, fact=FACT_VALUE))
-        _run(cursor, _DUPLICATES)
+        _run(cursor, _CHECKED.format(**parsing, fact=FACT_VALUE))
+        if _run(cursor, _ANY_DUPLICATE)[0][0]:
+            _run(cursor, _DUPLICATES)
         values, error_count = _run(cursor, "SELECT count(*), count(error) FROM checked")[0]
         errors = cursor.sql(
-            f"""SELECT file_row AS "row", file_column AS "column", raw_value AS value, error AS reason
+            f"""SELECT file_row AS "row", file_column AS "column", CAST(raw AS VARCHAR) AS value, error AS reason
                 FROM checked WHERE error IS NOT NULL ORDER BY file_row, file_column LIMIT {MAX_ERRORS}"""
         ).to_arrow_table()
         facts = cursor.sql(

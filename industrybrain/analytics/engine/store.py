@@ -59,40 +59,34 @@ FACT_KEY = ("entity_kind", "entity_id", "indicator", "pkind", "year", "idx", "yt
 CUBE_KEY = ("county", "park", "class4", "above_scale", "indicator", "pkind", "year", "idx")
 ENTITY_COLUMNS = ("uscc", "county", "park", "class4", "above_scale")
 
-# Per (enterprise, indicator, kind of period, year): a grid of the year's periods, the reported plain and
-# year-to-date values on it, then the derived pair. For flows, the year-to-date value is the reported one, or
-# the sum of the plain values when every period up to it was reported; the period's own value is the reported
-# one, or the difference of consecutive year-to-date values (January's is its year-to-date value). Anything
-# not derivable stays NULL: "1—2月" gives a February year-to-date value but no February alone.
+# Per (enterprise, indicator, kind of period, year), over the periods reported: the plain and year-to-date values
+# side by side, then the derived pair. For flows, the year-to-date value is the reported one, or the sum of the
+# plain values when every period up to it was reported; the period's own value is the reported one, or the
+# difference between its year-to-date value and the previous period's (January's is its year-to-date value).
+# Anything not derivable stays NULL: "1—2月" gives a February year-to-date value but no February alone.
 _NORMALISE = """
 WITH f AS (
-    SELECT entity_id, indicator, pkind, year, idx, ytd, value FROM facts
-    WHERE entity_kind = 'E' {restrict}
-), slices AS (
-    SELECT DISTINCT entity_id, indicator, pkind, year FROM f
-), grid AS (
-    SELECT s.*, g.idx FROM slices s
-    JOIN (SELECT CAST(range AS TINYINT) AS idx FROM range(1, 13)) g
-      ON g.idx <= CASE s.pkind WHEN 'M' THEN 12 WHEN 'Q' THEN 4 ELSE 1 END
-), joined AS (
-    SELECT g.*, p.value AS plain, c.value AS cum, (fl.indicator IS NOT NULL) AS is_flow
-    FROM grid g
-    LEFT JOIN f p ON p.entity_id = g.entity_id AND p.indicator = g.indicator AND p.pkind = g.pkind
-        AND p.year = g.year AND p.idx = g.idx AND NOT p.ytd
-    LEFT JOIN f c ON c.entity_id = g.entity_id AND c.indicator = g.indicator AND c.pkind = g.pkind
-        AND c.year = g.year AND c.idx = g.idx AND c.ytd
-    LEFT JOIN flows fl ON fl.indicator = g.indicator
+    SELECT entity_id, indicator, pkind, year, idx, ytd, value FROM facts {restrict}
+    WHERE entity_kind = 'E'
+), reported AS (
+    SELECT entity_id, indicator, pkind, year, idx,
+           max(value) FILTER (WHERE NOT ytd) AS plain, max(value) FILTER (WHERE ytd) AS cum
+    FROM f GROUP BY ALL
+), flagged AS (
+    SELECT r.*, (fl.indicator IS NOT NULL) AS is_flow FROM reported r LEFT JOIN flows fl USING (indicator)
 ), with_ytd AS (
-    SELECT *, CASE WHEN is_flow THEN coalesce(cum, CASE WHEN count(plain) OVER running = idx
-                                                       THEN sum(plain) OVER running END) END AS ytd_value
-    FROM joined
-    WINDOW running AS (PARTITION BY entity_id, indicator, pkind, year ORDER BY idx
-                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    SELECT *, CASE WHEN is_flow THEN coalesce(cum, CASE WHEN count(plain) OVER slice = idx
+                                                       THEN sum(plain) OVER slice END) END AS ytd_value
+    FROM flagged
+    WINDOW slice AS (PARTITION BY entity_id, indicator, pkind, year ORDER BY idx
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), derived AS (
-    SELECT *, CASE WHEN is_flow THEN coalesce(plain, CASE WHEN idx = 1 THEN cum
-                   ELSE cum - lag(ytd_value) OVER (PARTITION BY entity_id, indicator, pkind, year ORDER BY idx) END)
-                   ELSE coalesce(plain, cum) END AS period_value
+    SELECT *, CASE WHEN NOT is_flow THEN coalesce(plain, cum)
+                   WHEN plain IS NOT NULL THEN plain
+                   WHEN idx = 1 THEN cum
+                   WHEN lag(idx) OVER slice = idx - 1 THEN cum - lag(ytd_value) OVER slice END AS period_value
     FROM with_ytd
+    WINDOW slice AS (PARTITION BY entity_id, indicator, pkind, year ORDER BY idx)
 )
 SELECT entity_id, indicator, pkind, year, idx, CAST(period_value AS DECIMAL(38,6)) AS value,
        CAST(ytd_value AS DECIMAL(38,6)) AS ytd_value
@@ -113,8 +107,8 @@ GROUP BY ALL
 _FOLDED_SUMS = """CASE WHEN sum(value_n) <> 0 THEN sum(value_sum) END AS value_sum, sum(value_n) AS value_n,
        CASE WHEN sum(ytd_n) <> 0 THEN sum(ytd_sum) END AS ytd_sum, sum(ytd_n) AS ytd_n"""
 
-_SLICE_RESTRICT = "AND (entity_id, indicator, pkind, year) IN (SELECT entity_id, indicator, pkind, year FROM {table})"
-_SLICE_ROWS = "SELECT * FROM entity_periods WHERE TRUE " + _SLICE_RESTRICT
+_SLICE_JOIN = "SEMI JOIN {table} USING (entity_id, indicator, pkind, year)"
+_SLICE_ROWS = "SELECT * FROM entity_periods " + _SLICE_JOIN
 
 
 @dataclass(frozen=True)
@@ -292,7 +286,7 @@ class Store:
         columns = f"{key}, value, {batch_id}"
         _run(cursor, f"INSERT INTO facts SELECT {columns} FROM changes")
         _run(cursor, f"INSERT INTO fact_history SELECT {columns} FROM changes")
-        self._renormalise(cursor, _SLICE_RESTRICT.format(table="touched"))
+        self._renormalise(cursor, "touched")
         _run(cursor, _CUBE_DELTA.format(rows=touched_rows, sign=1))
         _run(cursor, "INSERT INTO batches VALUES (?, ?, ?)", [batch_id, datetime.now(UTC), count])
         self._set_meta(cursor, "data_version", str(batch_id))
@@ -303,10 +297,15 @@ class Store:
         _run(cursor, "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     @staticmethod
-    def _renormalise(cursor: Any, restrict: str) -> None:
-        """Recompute the enterprise-period values of the slices `restrict` selects (all when empty)."""
-        _run(cursor, "DELETE FROM entity_periods WHERE TRUE " + restrict)
-        _run(cursor, "INSERT INTO entity_periods " + _NORMALISE.format(restrict=restrict))
+    def _renormalise(cursor: Any, slices: str | None) -> None:
+        """Recompute the enterprise-period values of the slices listed in table `slices` (None: all)."""
+        if slices is None:
+            _run(cursor, "DELETE FROM entity_periods")
+            _run(cursor, "INSERT INTO entity_periods " + _NORMALISE.format(restrict=""))
+            return
+        keys = "entity_id, indicator, pkind, year"
+        _run(cursor, f"DELETE FROM entity_periods WHERE ({keys}) IN (SELECT {keys} FROM {slices})")
+        _run(cursor, "INSERT INTO entity_periods " + _NORMALISE.format(restrict=_SLICE_JOIN.format(table=slices)))
 
     # --- maintenance --------------------------------------------------------------------------------
     def rebuild_cube(self) -> None:
@@ -316,7 +315,7 @@ class Store:
             self._rebuild_cube(cursor)
 
     def _rebuild_cube(self, cursor: Any) -> None:
-        self._renormalise(cursor, "")
+        self._renormalise(cursor, None)
         _run(cursor, "DELETE FROM cube")
         _run(cursor, _CUBE_DELTA.format(rows="SELECT * FROM entity_periods", sign=1))
         self._compact(cursor)

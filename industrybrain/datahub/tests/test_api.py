@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -9,6 +10,7 @@ from rest_framework.test import APIClient
 def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch, as a client sets it
     return client
 
 
@@ -21,6 +23,14 @@ def test_it_imports_a_file_and_lists_the_batch(world) -> None:
     batches = client.get("/api/batches/").json()["results"]
     assert [(b["id"], b["status"], b["facts_new"]) for b in batches] == [(response.json()["batch_id"], "landed", 1)]
     assert client_for(world["jiaojiang_analyst"]).get("/api/batches/").json()["results"] == []
+
+
+def test_reasons_are_in_chinese_by_default(world) -> None:
+    records = [{"entity": world["linhai_firm"].uscc, "indicator": "value_added", "period": "2024-13", "value": "7"}]
+    client = APIClient()
+    client.force_authenticate(world["linhai_analyst"])
+    response = client.post("/api/facts/records/", {"records": records}, format="json")
+    assert response.json()["errors"][0]["reason"].startswith("不是有效的时期")
 
 
 def test_bad_records_get_a_400_with_row_errors_and_land_nothing(world) -> None:
