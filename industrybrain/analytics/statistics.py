@@ -207,7 +207,10 @@ def _stored_values(question: Question, region: Region, indicator: Indicator, per
     people = population(question, region)
     depth = len(region.path.strip("/").split("/"))
     rows = cube_sums(cells, people, question.by, depth) if question.by else []
-    totals = cube_sums(cells, people, None, depth)
+    # Every grouping but the digital-economy one puts each cell under exactly one key (empty when it has
+    # none, e.g. no park), so the total is the sum of the rows; categories may share classes and overlap.
+    partitions = question.by is not None and question.by != "digital_economy"
+    totals = [{**r, "key": ""} for r in rows] if partitions else cube_sums(cells, people, None, depth)
     result: Values = {}
     for period, found_slot in slots.items():
         if found_slot is None:
