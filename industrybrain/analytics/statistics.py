@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -173,12 +173,22 @@ def population(question: Question, region: Region) -> Population:
     )
 
 
-# Values of one indicator: per period, per row key ("" = the whole population), the narrowed and the whole
-# population's value (None where no enterprise had one).
-Values = dict[Period, dict[str, tuple[float | None, float | None]]]
+class Sums(NamedTuple):
+    """An indicator's value for one row: the narrowed population's and the whole one's (None where no
+    enterprise had a value), and how many enterprises had one (for count() in formulas)."""
+
+    value: float | None = None
+    whole: float | None = None
+    count: int = 0
+    whole_count: int = 0
 
 
-def _fold(rows: list[dict[str, Any]], found: Slot) -> dict[str, tuple[float | None, float | None]]:
+NOTHING = Sums()
+# Values of one indicator: per period, per row key ("" = the whole population).
+Values = dict[Period, dict[str, Sums]]
+
+
+def _fold(rows: list[dict[str, Any]], found: Slot) -> dict[str, Sums]:
     """Sum the rows of one slot per key: a quarter of monthly values spans three cells."""
     sums: dict[str, list] = {}
     for row in rows:
@@ -189,7 +199,18 @@ def _fold(rows: list[dict[str, Any]], found: Slot) -> dict[str, tuple[float | No
         entry[1] += row["n"] or 0
         entry[2] += row["v_all"] or 0
         entry[3] += row["n_all"] or 0
-    return {k: (float(v) if n else None, float(va) if na else None) for k, (v, n, va, na) in sums.items()}
+    return {
+        k: Sums(float(v) if n else None, float(va) if na else None, int(n), int(na))
+        for k, (v, n, va, na) in sums.items()
+    }
+
+
+def _derive(formula: Any, parts: dict[str, dict[str, Sums]], key: str) -> Sums:
+    """A derived indicator for one row, from its components' sums (narrowed and whole alike)."""
+    found = {code: parts[code].get(key, NOTHING) for code in formula.names}
+    value = formula.evaluate({c: s.value for c, s in found.items()}, {c: s.count for c, s in found.items()})
+    whole = formula.evaluate({c: s.whole for c, s in found.items()}, {c: s.whole_count for c, s in found.items()})
+    return Sums(value, whole)
 
 
 def _stored_values(question: Question, region: Region, indicator: Indicator, periods: list[Period]) -> Values:
@@ -217,13 +238,11 @@ def _stored_values(question: Question, region: Region, indicator: Indicator, per
             result[period] = {}
             continue
         keyed = {k: v for k, v in _fold(rows, found_slot).items() if k}
-        result[period] = {**keyed, "": _fold(totals, found_slot).get("", (None, None))}
+        result[period] = {**keyed, "": _fold(totals, found_slot).get("", NOTHING)}
     return result
 
 
-def _region_sums(
-    question: Question, region: Region, indicator: Indicator, period: Period
-) -> dict[str, tuple[float | None, float | None]]:
+def _region_sums(question: Question, region: Region, indicator: Indicator, period: Period) -> dict[str, Sums]:
     """Region-level indicators: each region's reported value; a region without one sums its counties'."""
     found = slot(indicator, period, question.year_to_date)
     if found is None:
@@ -246,7 +265,7 @@ def _region_sums(
         parts = [f["value"] for f in counties if f"{key}/" in f["path"]]
         summed = sum(parts, Decimal(0)) if parts and indicator.aggregation == "sum" else None
         value = own.get(key, summed)
-        results[key] = (None, None) if value is None else (float(value), float(value))
+        results[key] = NOTHING if value is None else Sums(float(value), float(value), 1, 1)
     results[""] = results.pop(region.code)
     return results
 
@@ -259,14 +278,9 @@ def values(question: Question, indicator: Indicator, periods: list[Period]) -> V
         parts = {code: values(question, _indicator(code), periods) for code in formula.names}
         result: Values = {}
         for period in periods:
-            keys = set().union(*(parts[c][period].keys() for c in formula.names))
-            result[period] = {
-                k: tuple(  # type: ignore[misc]
-                    formula.evaluate({c: parts[c][period].get(k, (None, None))[side] for c in formula.names})
-                    for side in (0, 1)
-                )
-                for k in keys
-            }
+            by_code = {c: parts[c][period] for c in formula.names}
+            keys = set().union(*(p.keys() for p in by_code.values()))
+            result[period] = {k: _derive(formula, by_code, k) for k in keys}
         return result
     if indicator.level == "region":
         return {p: _region_sums(question, region, indicator, p) for p in periods}
@@ -276,7 +290,7 @@ def values(question: Question, indicator: Indicator, periods: list[Period]) -> V
 def total(question: Question, indicator: Indicator, period: Period) -> float | None:
     """The whole population's value of the question for one period."""
     whole = replace(question, by=None)
-    return values(whole, indicator, [period])[period].get("", (None, None))[0]
+    return values(whole, indicator, [period])[period].get("", NOTHING).value
 
 
 def _indicator(code: str) -> Indicator:
@@ -330,18 +344,19 @@ def breakdown(question: Question) -> Answer:
     now, last_year = found[period], found[before]
     earlier = found[previous] if previous is not None else {}
     names = _names(question, [k for k in now if k], _de_version(question))
-    total_value = now.get("", (None, None))[0]
+    total_value = now.get("", NOTHING).value
 
     def row(key: str, name: str) -> Row:
-        value, whole = now.get(key, (None, None))
+        value, whole = now.get(key, NOTHING).value, now.get(key, NOTHING).whole
+        before_value, earlier_value = last_year.get(key, NOTHING).value, earlier.get(key, NOTHING).value
         return Row(
             key=key,
             name=name,
             value=value,
-            last_year=last_year.get(key, (None, None))[0],
-            growth=_growth(value, last_year.get(key, (None, None))[0]),
-            previous=earlier.get(key, (None, None))[0],
-            change=_growth(value, earlier.get(key, (None, None))[0]),
+            last_year=before_value,
+            growth=_growth(value, before_value),
+            previous=earlier_value,
+            change=_growth(value, earlier_value),
             share=value / total_value if value is not None and total_value else None,
             share_of_all=value / whole if question.filtered and value is not None and whole else None,
         )
@@ -368,7 +383,13 @@ def enterprise_values(question: Question, indicator: Indicator, period: Period) 
         formula = parse_formula(indicator.formula)
         parts = {code: enterprise_values(question, _indicator(code), period) for code in formula.names}
         keys = set().union(*(p.keys() for p in parts.values()))
-        return {k: formula.evaluate({c: parts[c].get(k) for c in formula.names}) for k in keys}
+        return {
+            k: formula.evaluate(
+                {c: parts[c].get(k) for c in formula.names},
+                {c: int(parts[c].get(k) is not None) for c in formula.names},  # one enterprise: 1 if it reported
+            )
+            for k in keys
+        }
     found = slot(indicator, period, question.year_to_date)
     if found is None or indicator.level != "enterprise":
         return {}
@@ -412,7 +433,7 @@ def trend(question: Question, periods: int = 12) -> dict[str, Any]:
     wanted = [question.period.shifted(-step) for step in range(periods - 1, -1, -1)]
     found = values(replace(question, by=None), indicator, wanted)  # type: ignore[arg-type]
     points = [
-        {"period": p.label, "label": p.label_zh(question.year_to_date), "value": found[p].get("", (None, None))[0]}
+        {"period": p.label, "label": p.label_zh(question.year_to_date), "value": found[p].get("", NOTHING).value}
         for p in wanted
     ]
     return {

@@ -185,7 +185,7 @@ def long_table(parts: list[pa.Table]) -> pa.Table:
 
 def _land(name: str, table: pa.Table, user: Any) -> FactImportReport:
     report = FactImportReport(file=name, dry_run=False)
-    _import_long(LongRows(table=table, layout="long"), name.encode(), report, user, source="demo")
+    _import_long(LongRows(table, "long", source_rows=table.num_rows), name.encode(), report, user, source="demo")
     if not report.ok:
         raise RuntimeError(f"demo batch {name} was refused: {report.errors[:5]}")
     return report

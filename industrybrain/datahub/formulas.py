@@ -1,8 +1,10 @@
 """Formulas of derived indicators, e.g. `tax_paid / land_area` for 亩均税收.
 
-A formula is arithmetic (+ - * / and parentheses) over indicator codes and numbers; nothing else parses, so a
-formula typed by an administrator can never run code. It is evaluated over *aggregated* components: a county's
-亩均税收 is the county's tax divided by the county's land, never the mean of the enterprises' ratios.
+A formula is arithmetic (+ - * / and parentheses) over indicator codes and numbers, plus `count(code)`, the
+number of enterprises with a value (for rates such as 数字化研发设计工具普及率 = `digital_design_tools /
+count(digital_design_tools)`); nothing else parses, so a formula typed by an administrator can never run code.
+It is evaluated over *aggregated* components: a county's 亩均税收 is the county's tax divided by the county's
+land, never the mean of the enterprises' ratios.
 """
 
 from __future__ import annotations
@@ -32,14 +34,26 @@ class Formula:
 
     @property
     def names(self) -> frozenset[str]:
-        return frozenset(node.id for node in ast.walk(self.tree) if isinstance(node, ast.Name))
+        """The indicator codes the formula reads (inside count() too)."""
+        functions = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
+        return frozenset(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and id(n) not in functions)
 
-    def build(self, name: Callable[[str], T], number: Callable[[float], T], divide: Callable[[T, T], T]) -> T:
-        """Fold the formula with the given constructors: numbers for one entity, Ibis columns for a query."""
+    def build(
+        self,
+        name: Callable[[str], T],
+        number: Callable[[float], T],
+        divide: Callable[[T, T], T],
+        count: Callable[[str], T] | None = None,
+    ) -> T:
+        """Fold the formula with the given constructors: numbers for one entity, SQL text for a rule."""
 
         def fold(node: ast.expr) -> Any:
             if isinstance(node, ast.Name):
                 return name(node.id)
+            if isinstance(node, ast.Call):
+                if count is None:
+                    raise FormulaError(_("count() is not available here"))
+                return count(node.args[0].id)  # type: ignore[attr-defined]
             if isinstance(node, ast.Constant):
                 return number(float(node.value))
             if isinstance(node, ast.UnaryOp):
@@ -52,21 +66,35 @@ class Formula:
 
         return fold(self.tree)
 
-    def evaluate(self, values: Mapping[str, float | None]) -> float | None:
-        """The value for one set of component values; None when a component is missing or a divisor is 0."""
+    def evaluate(self, values: Mapping[str, float | None], counts: Mapping[str, int] | None = None) -> float | None:
+        """The value for one set of component values (and, for count(), how many enterprises had each);
+        None when a component is missing or a divisor is 0."""
         if any(values.get(n) is None for n in self.names):
             return None
-
+        known = counts or {}
         try:
-            return self.build(lambda n: float(values[n]), lambda x: x, operator.truediv)  # type: ignore[arg-type]
+            return self.build(  # type: ignore[return-value]
+                lambda n: float(values[n]),  # type: ignore[arg-type]
+                lambda x: x,
+                operator.truediv,
+                lambda n: float(known.get(n, 0)),
+            )
         except ZeroDivisionError:
             return None
 
 
 def _check(node: ast.AST) -> None:
-    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.USub, ast.Div)
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.USub, ast.Div, ast.Call)
     allowed += tuple(_BINARY)
     for child in ast.walk(node):
+        if isinstance(child, ast.Call) and not (
+            isinstance(child.func, ast.Name)
+            and child.func.id == "count"
+            and len(child.args) == 1
+            and isinstance(child.args[0], ast.Name)
+            and not child.keywords
+        ):
+            raise FormulaError(_("the only function is count(indicator_code)"))
         if not isinstance(child, allowed):
             raise FormulaError(_("only + - * / ( ) numbers and indicator codes are allowed"))
         if isinstance(child, ast.Constant) and (

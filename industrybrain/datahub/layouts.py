@@ -65,6 +65,7 @@ class LongRows:
     table: pa.Table
     layout: str
     ignored_columns: list[str] = field(default_factory=list)
+    source_rows: int = 0  # rows of the file (a wide row holds several values)
 
 
 def _role(header: str) -> str | None:
@@ -121,7 +122,7 @@ def _long(source: SourceTable, roles: dict[str, str | None], entity: str, period
     ignored = [h for h, r in roles.items() if r is None and h.strip().lower() not in DESCRIPTIVE]
     if ignored:
         raise LayoutError([(h, _("unknown column")) for h in ignored])
-    return LongRows(table=table, layout="long")
+    return LongRows(table=table, layout="long", source_rows=n)
 
 
 @dataclass(frozen=True)
@@ -181,4 +182,4 @@ def _wide(source: SourceTable, roles: dict[str, str | None], entity: str, period
         )
     if not parts:
         raise LayoutError([("", _("no indicator columns found"))])
-    return LongRows(table=pa.concat_tables(parts), layout="wide", ignored_columns=ignored)
+    return LongRows(table=pa.concat_tables(parts), layout="wide", ignored_columns=ignored, source_rows=n)

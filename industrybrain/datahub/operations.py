@@ -20,8 +20,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import yaml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -266,7 +266,7 @@ def import_records(records: list[dict[str, Any]], user: Any, *, dry_run: bool, s
 
     table = pa.table(
         {
-            "__row": pa.array(range(1, len(records) + 1), pa.int32()),
+            "__row": pa.array(np.arange(1, len(records) + 1, dtype=np.int32)),
             "__column": pa.array(["value"] * len(records), pa.string()),
             "__entity": pa.array([(e or "").upper() for e in field_of("entity")], pa.string()),
             "__indicator": pa.array(field_of("indicator"), pa.string()),
@@ -277,7 +277,7 @@ def import_records(records: list[dict[str, Any]], user: Any, *, dry_run: bool, s
         }
     )
     payload = repr(sorted(map(repr, records))).encode()
-    return _import_long(LongRows(table=table, layout="long"), payload, report, user, source=source)
+    return _import_long(LongRows(table, "long", source_rows=len(records)), payload, report, user, source=source)
 
 
 def _import_long(
@@ -285,7 +285,7 @@ def _import_long(
 ) -> FactImportReport:
     step = progress or (lambda _phase: None)
     report.layout, report.ignored_columns = long.layout, long.ignored_columns
-    report.rows = pc.count_distinct(long.table.column("__row")).as_py()
+    report.rows = long.source_rows
     dimensions.ensure_current()
     step(_("checking"))
     staged = _check(long, user, report)
@@ -332,7 +332,12 @@ def _reason(code: str) -> str:
 
 def _sql_side(text: str) -> Callable[[Callable[[str], str]], str]:
     formula = parse_formula(text)
-    return lambda column: formula.build(column, lambda x: repr(x), lambda a, b: f"({a}) / nullif({b}, 0)")
+    return lambda column: formula.build(
+        column,
+        lambda x: repr(x),
+        lambda a, b: f"({a}) / nullif({b}, 0)",
+        lambda code: f"(CASE WHEN {column(code)} IS NULL THEN 0 ELSE 1 END)",  # one entity: present or not
+    )
 
 
 def _check_rules(facts: pa.Table, report: FactImportReport) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 from django.utils.translation import gettext as _
 
@@ -155,7 +156,7 @@ def _read_csv(name: str, data: bytes, max_rows: int) -> SourceTable:
     if table.num_rows > max_rows:
         raise TableError(_("The file has more than %(max)d rows; split it.") % {"max": max_rows})
     # Blank lines are skipped by the reader, so row numbers assume none inside the data (as Excel writes CSV).
-    rows = pa.array(range(at + 2, at + 2 + table.num_rows), pa.int32())
+    rows = pa.array(np.arange(at + 2, at + 2 + table.num_rows, dtype=np.int32))
     return SourceTable(name=name, headers=headers, data=table.append_column(ROW_COLUMN, rows))
 
 
@@ -181,7 +182,8 @@ def _read_parquet(name: str, data: bytes, max_rows: int) -> SourceTable:
         raise TableError(_("The file has more than %(max)d rows; split it.") % {"max": max_rows})
     headers = list(table.column_names)
     # Parquet has no spreadsheet rows: number the records from 2 as if row 1 were the header.
-    return SourceTable(name, headers, table.append_column(ROW_COLUMN, pa.array(range(2, table.num_rows + 2))))
+    numbers = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int32))
+    return SourceTable(name, headers, table.append_column(ROW_COLUMN, numbers))
 
 
 def read_source(data: bytes, name: str, max_rows: int) -> SourceTable:

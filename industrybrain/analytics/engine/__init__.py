@@ -6,6 +6,6 @@
 Code elsewhere calls these functions, or builds Ibis expressions over `store().ibis()` tables.
 """
 
-from .store import LandingResult, Store, configure, store
+from .store import LandingResult, Store, StoreBusy, configure, store
 
-__all__ = ["LandingResult", "Store", "configure", "store"]
+__all__ = ["LandingResult", "Store", "StoreBusy", "configure", "store"]

@@ -3,7 +3,8 @@
 Facts are long: (entity, indicator, period, year-to-date flag, value, batch). Four tables hold them:
 
 - `facts`: the current value of every key, as reported;
-- `fact_history`: every value any batch brought (new or corrected), so "which batch said what" stays answerable;
+- `fact_history`: every value a later batch superseded, with the batch that had said it; with `facts` it
+  answers "which batch said what" (`history`);
 - `entity_periods`: per enterprise, indicator and period, the period's own value and the year-to-date value,
   derived from whatever was reported (see `_NORMALISE`);
 - `cube`: sums and counts per (county, park, 4-digit industry class, 规上 flag, indicator, period), from which
@@ -123,6 +124,10 @@ class LandingResult:
         return self.new == 0 and self.changed == 0
 
 
+class StoreBusy(RuntimeError):
+    """Another process holds the store file."""
+
+
 def _run(cursor: Any, sql: str, params: list[Any] | None = None) -> list[tuple]:
     """Execute and read the whole result: DuckDB refuses new work on a cursor with an unread result."""
     return cursor.execute(sql, params or []).fetchall()
@@ -137,7 +142,15 @@ class Store:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._connection = duckdb.connect(self.path)
+        try:
+            self._connection = duckdb.connect(self.path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise StoreBusy(
+                f"the analytical store {self.path} is in use by another process (DuckDB allows one writer): "
+                "import through the running server's API or stop it first"
+            ) from exc
         self._write_lock = threading.RLock()
         self._local = threading.local()
         _run(self._connection, _SCHEMA)
@@ -202,6 +215,19 @@ class Store:
             cursor.unregister("staged")
         return new, changed, staged.num_rows - new - changed
 
+    def history(self, entity_id: str, indicator: str) -> pa.Table:
+        """Every value the batches said for an entity's indicator: period, ytd, value, batch, and whether it is
+        the current one; oldest batch first."""
+        return self.query(
+            """SELECT pkind, year, idx, ytd, value, batch_id, TRUE AS current FROM facts
+               WHERE entity_id = ? AND indicator = ?
+               UNION ALL
+               SELECT pkind, year, idx, ytd, value, batch_id, FALSE FROM fact_history
+               WHERE entity_id = ? AND indicator = ?
+               ORDER BY year, pkind, idx, ytd, batch_id""",
+            [entity_id, indicator, entity_id, indicator],
+        )
+
     def landed_batch_ids(self) -> set[int]:
         return {r[0] for r in _run(self.cursor(), "SELECT batch_id FROM batches")}
 
@@ -260,7 +286,8 @@ class Store:
             _run(
                 cursor,
                 f"""CREATE OR REPLACE TEMP TABLE changes AS
-                    SELECT s.*, f.value AS old_value FROM staged s LEFT JOIN facts f USING ({key})
+                    SELECT s.*, f.value AS old_value, f.batch_id AS old_batch
+                    FROM staged s LEFT JOIN facts f USING ({key})
                     WHERE f.value IS NULL OR f.value <> s.value""",
             )
             new, changed = _run(
@@ -283,9 +310,11 @@ class Store:
         touched_rows = _SLICE_ROWS.format(table="touched")
         _run(cursor, _CUBE_DELTA.format(rows=touched_rows, sign=-1))
         _run(cursor, f"DELETE FROM facts WHERE ({key}) IN (SELECT {key} FROM changes WHERE old_value IS NOT NULL)")
-        columns = f"{key}, value, {batch_id}"
-        _run(cursor, f"INSERT INTO facts SELECT {columns} FROM changes")
-        _run(cursor, f"INSERT INTO fact_history SELECT {columns} FROM changes")
+        _run(
+            cursor,
+            f"INSERT INTO fact_history SELECT {key}, old_value, old_batch FROM changes WHERE old_value IS NOT NULL",
+        )
+        _run(cursor, f"INSERT INTO facts SELECT {key}, value, {batch_id} FROM changes")
         self._renormalise(cursor, "touched")
         _run(cursor, _CUBE_DELTA.format(rows=touched_rows, sign=1))
         _run(cursor, "INSERT INTO batches VALUES (?, ?, ?)", [batch_id, datetime.now(UTC), count])

@@ -91,8 +91,11 @@ def test_reimporting_the_same_values_is_a_noop_and_a_correction_supersedes(store
     assert again.is_noop and again.unchanged == 2
     assert (fixed.new, fixed.changed, fixed.unchanged) == (0, 1, 1)
     assert cell(store, "331082", "output", 1) == (D(16), 2, D(16), 2)
-    history = store.query("SELECT batch_id, value FROM fact_history WHERE entity_id = ? ORDER BY batch_id", [A])
-    assert history.to_pylist() == [{"batch_id": 1, "value": D(10)}, {"batch_id": 3, "value": D(12)}]
+    history = store.history(A, "output").select(["batch_id", "value", "current"]).to_pylist()
+    assert history == [
+        {"batch_id": 1, "value": D(10), "current": False},
+        {"batch_id": 3, "value": D(12), "current": True},
+    ]
     assert store.landed_batch_ids() == {1, 3}
 
 

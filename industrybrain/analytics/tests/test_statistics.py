@@ -172,3 +172,16 @@ def test_a_straight_line_through_yearly_values() -> None:
     assert straight_line([(2020, 1.0), (2021, 2.0), (2022, 3.0)], 2025) == pytest.approx(6.0)
     assert straight_line([(2022, 5.0)], 2025) == 5.0
     assert straight_line([], 2025) is None
+
+
+def test_a_rate_counts_the_enterprises_that_answered(taizhou) -> None:
+    a, b, d = taizhou["A"].uscc, taizhou["B"].uscc, taizhou["D"].uscc
+    land(
+        taizhou["province_admin"],
+        f"uscc,indicator,period,value\n{a},cloud_adoption,2024,1\n{b},cloud_adoption,2024,0\n{d},cloud_adoption,2024,1",
+    )
+    answer = breakdown(Question("cloud_rate", Period("Y", 2024, 1), "331000"))
+    assert (by_key(answer)["331082"].value, by_key(answer)["331002"].value) == (0.5, 1.0)
+    assert answer.total.value == pytest.approx(2 / 3)
+    top = top_enterprises(Question("cloud_rate", Period("Y", 2024, 1), "331082"), taizhou["linhai_analyst"])
+    assert [(r["name"], r["value"]) for r in top["rows"]] == [("A", 1.0), ("B", 0.0)]

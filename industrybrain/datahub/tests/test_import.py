@@ -111,11 +111,7 @@ def test_reimport_is_a_noop_and_a_correction_supersedes_with_history(firms) -> N
     assert (dry.changed, dry.unchanged, dry.applied) == (1, 1, False)
     assert (three.changed, three.unchanged) == (1, 1)
     assert stored(firms["linhai"], "value_added") == [("M", 2024, 3, False, Decimal(32), three.batch_id)]
-    history = (
-        store()
-        .query("SELECT batch_id, value FROM fact_history WHERE indicator = 'value_added' ORDER BY batch_id")
-        .to_pylist()
-    )
+    history = store().history(firms["linhai"], "value_added").select(["batch_id", "value"]).to_pylist()
     assert history == [{"batch_id": one.batch_id, "value": Decimal(30)}, {"batch_id": three.batch_id, "value": 32}]
     assert ImportBatch.objects.get(pk=two.batch_id).status == "unchanged"
 

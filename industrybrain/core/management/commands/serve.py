@@ -20,6 +20,10 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        from industrybrain.datahub.operations import reconcile_batches
+
+        if settled := reconcile_batches():  # batches a crash left half-way are settled before serving
+            self.stdout.write(f"Settled {settled} import batch(es) interrupted by a crash")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         self.stdout.write(self.style.SUCCESS(f"Industry Brain is serving on http://{host}:{port}/  (Ctrl-C stops)"))
         serve(application, host=host, port=port, threads=threads, ident="industrybrain")

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from industrybrain.analytics.engine import StoreBusy
 from industrybrain.core.context import change_context
 from industrybrain.datahub.operations import import_facts, reconcile_batches
 from industrybrain.registry.management.commands._common import acting_user
@@ -35,7 +36,11 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         actor = acting_user(user)
-        if settled := reconcile_batches():
+        try:
+            settled = reconcile_batches()
+        except StoreBusy as exc:
+            raise CommandError(str(exc)) from exc
+        if settled:
             self.stdout.write(f"settled {settled} batch(es) left pending by an interrupted import")
         failed = 0
         bar = tqdm(total=len(files) * 3, unit="step", disable=None, file=sys.stderr)
