@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SETUP_VERSION = 1  # bump when the workload changes, so prepared directories are rebuilt
+SETUP_VERSION = 2  # bump when the workload changes, so prepared directories are rebuilt
 ROUNDS = {"county": 10, "city": 10, "province": 5}  # after one warm-up round
 EXCEL_ROWS = {"county": 2_000, "city": 10_000, "province": 20_000}
 
