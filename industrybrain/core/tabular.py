@@ -74,7 +74,7 @@ def _table_from_rows(name: str, raw_rows: Iterable[Sequence[Any]], max_rows: int
     return table
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     # Government offices still send GB18030/GBK CSVs saved by Excel; UTF-8 (with or without BOM) first.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -88,7 +88,7 @@ def read_table(data: bytes, name: str, max_rows: int = 500_000) -> Table:
     """Read a CSV or .xlsx file's first sheet; the first non-empty row is the header."""
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
-        return _table_from_rows(name, csv.reader(io.StringIO(_decode(data))), max_rows)
+        return _table_from_rows(name, csv.reader(io.StringIO(decode_text(data))), max_rows)
     if suffix == ".xlsx":
         from python_calamine import CalamineWorkbook
 

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 from django.utils.translation import gettext as _
 
-from industrybrain.core.tabular import TableError
+from industrybrain.core.tabular import TableError, decode_text
 
 ROW_COLUMN = "__row"
 ENTITY_HEADERS = {
@@ -55,15 +55,6 @@ class SourceTable:
 
 def is_entity_header(text: str) -> bool:
     return text.strip().lower() in ENTITY_HEADERS
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise TableError(_("The file is neither UTF-8 nor GB18030 text."))
 
 
 def _cell(value: Any) -> str:
@@ -133,7 +124,7 @@ def _from_rows(name: str, rows: list[list[str]], max_rows: int) -> SourceTable:
 def _read_csv(name: str, data: bytes, max_rows: int) -> SourceTable:
     import pyarrow.csv as pacsv
 
-    text = _decode(data)
+    text = decode_text(data)
     head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))))
     at = _find_header(head)
     if at + 1 < len(head) and head[at + 1] and not head[at + 1][0].strip() and any(head[at + 1]):

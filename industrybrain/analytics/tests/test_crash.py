@@ -14,10 +14,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from industrybrain.analytics.engine import Store, store
+from industrybrain.analytics.tests.test_engine import facts
 from industrybrain.datahub.models import ImportBatch
 from industrybrain.datahub.operations import reconcile_batches
 
@@ -68,24 +68,6 @@ print("landing 2", flush=True)
 store.land(big, 2)
 print("landed 2", flush=True)
 """
-
-
-def facts(*rows: tuple) -> pa.Table:
-    """Rows of (entity, indicator, month, ytd, value) for 2024, in the layout `Store.land` takes."""
-    n = len(rows)
-    columns = list(zip(*rows, strict=True))
-    return pa.table(
-        {
-            "entity_kind": pa.array(["E"] * n),
-            "entity_id": pa.array(columns[0], pa.string()),
-            "indicator": pa.array(columns[1], pa.string()),
-            "pkind": pa.array(["M"] * n),
-            "year": pa.array([2024] * n, pa.int16()),
-            "idx": pa.array(columns[2], pa.int8()),
-            "ytd": pa.array(columns[3], pa.bool_()),
-            "value": pa.array([D(str(v)) for v in columns[4]], pa.decimal128(18, 6)),
-        }
-    )
 
 
 def run_child_and_kill(path: Path, delay: float) -> subprocess.CompletedProcess:
