@@ -291,21 +291,35 @@ def create_demo_targets(root: Region) -> list[Target]:
     return targets
 
 
-def write_demo_files(directory: Path, firms_sample: list[str]) -> list[Path]:
-    """Two files to try the import page with: a good wide report for the next month, and one with errors."""
+def _latest_year_to_date(firms: list[str], root: Region) -> dict[str, list[float]]:
+    """Each sampled firm's 1—N月 output, value added and power of the last demo month."""
+    from industrybrain.analytics.statistics import Question, _indicator, enterprise_values
+
+    codes = ("industrial_output", "value_added", "electricity")
+    question = Question(codes[0], DEMO_END, root.code, year_to_date=True)
+    found = {code: enterprise_values(question, _indicator(code), DEMO_END) for code in codes}
+    return {uscc: [found[code].get(uscc) or 0.0 for code in codes] for uscc in firms}
+
+
+def write_demo_files(directory: Path, firms_sample: list[str], root: Region) -> list[Path]:
+    """Two files to try the import with, in the report layout of the next month's 1—N月 figures: a good one
+    (each firm's last figures plus a month's worth) and one with a problem on every row."""
     directory.mkdir(parents=True, exist_ok=True)
     following = DEMO_END.shifted(1)
+    period = following.label_zh(year_to_date=True)
     header = "统一社会信用代码,企业名称,时期,工业总产值（万元）,工业增加值（万元）,用电量（万千瓦时）\n"
-    month = following.label
-    good_rows = "".join(f"{u},,{month},{1000 + i * 37},{250 + i * 9},{40 + i}\n" for i, u in enumerate(firms_sample))
+    latest = _latest_year_to_date(firms_sample, root)
+    grown = {u: [round(v * (following.index / DEMO_END.index), 2) for v in values] for u, values in latest.items()}
+    good_rows = "".join(f"{u},,{period},{o},{v},{p}\n" for u, (o, v, p) in grown.items())
     good = directory / f"good-{following.label}.csv"
-    good.write_text(f"{following.label_zh()}规上工业企业主要指标,,,,,\n" + header + good_rows, encoding="utf-8")
+    good.write_text(f"{period}规上工业企业主要指标,,,,,\n" + header + good_rows, encoding="utf-8")
+    first, second, third = (grown[u] for u in firms_sample[:3])
     bad_rows = [
-        f"{firms_sample[0]},,{month},1200,300,45\n",
-        f"91331082MA2XXXXX0X,,{month},800,200,30\n",  # not a valid USCC
-        f"{firms_sample[1]},,{month},lots,200,30\n",  # not a number
-        f"{firms_sample[2]},,{month},900,200,-4\n",  # below the valid range
-        f"{firms_sample[0]},,{month},1200,300,45\n",  # the same firm twice
+        f"{firms_sample[0]},,{period},{first[0]},{first[1]},{first[2]}\n",
+        f"91331082MA2XXXXX0X,,{period},800,200,30\n",  # not a valid USCC
+        f"{firms_sample[1]},,{period},lots,{second[1]},{second[2]}\n",  # not a number
+        f"{firms_sample[2]},,{period},{third[0]},{third[1]},-4\n",  # below the valid range
+        f"{firms_sample[0]},,{period},{first[0]},{first[1]},{first[2]}\n",  # the same firm twice
     ]
     bad = directory / f"bad-{following.label}.csv"
     bad.write_text(header + "".join(bad_rows), encoding="utf-8")

@@ -376,6 +376,22 @@ def _check_rules(facts: pa.Table, report: FactImportReport) -> None:
             report.warnings.append(detail)
 
 
+def describe_warning(warning: dict[str, Any]) -> str:
+    """One line for a person: which rule or which value, for whom, when."""
+    if warning["kind"] == "rule":
+        return _("rule %(name)s does not hold for %(entity)s in %(period)s: %(left)s vs %(right)s") % warning
+    details = []
+    if warning.get("z") is not None:
+        details.append(_("%(z).1f robust deviations from its peers") % {"z": warning["z"]})
+    if warning.get("last_year_value") is not None:
+        details.append(_("a year earlier %(value)s") % {"value": f"{warning['last_year_value']:,.2f}"})
+    return _("unusual value %(value)s of %(indicator)s for %(entity)s in %(period)s (%(details)s)") % {
+        **warning,
+        "value": f"{warning['value']:,.2f}",
+        "details": "; ".join(details),
+    }
+
+
 def _period_label(row: dict[str, Any]) -> str:
     from .periods import Period
 

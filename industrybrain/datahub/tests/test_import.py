@@ -145,3 +145,29 @@ def test_region_facts_are_accepted_for_the_users_own_subtree_only(firms) -> None
     data = csv("区划代码,指标,时期,数值\n331082,gdp,2024Q1,120.5\n331002,gdp,2024Q1,99\n")
     report = import_facts(data, "r.csv", firms["linhai_analyst"], dry_run=True)
     assert [e.row for e in report.errors] == [3]
+
+
+def test_warnings_read_as_sentences(firms) -> None:
+    from industrybrain.datahub.operations import describe_warning
+
+    rule = {
+        "kind": "rule",
+        "name": "增加值≤总产值",
+        "entity": "X",
+        "period": "2024年3月",
+        "left": 130.0,
+        "right": 100.0,
+    }
+    assert describe_warning(rule) == "rule 增加值≤总产值 does not hold for X in 2024年3月: 130.0 vs 100.0"
+    outlier = {
+        "kind": "outlier",
+        "entity": "X",
+        "indicator": "value_added",
+        "period": "2024年3月",
+        "value": 1200.0,
+        "z": None,
+        "last_year_value": 100.0,
+    }
+    assert (
+        describe_warning(outlier) == "unusual value 1,200.00 of value_added for X in 2024年3月 (a year earlier 100.00)"
+    )

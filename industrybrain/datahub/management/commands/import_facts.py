@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from industrybrain.analytics.engine import StoreBusy
 from industrybrain.core.context import change_context
-from industrybrain.datahub.operations import import_facts, reconcile_batches
+from industrybrain.datahub.operations import describe_warning, import_facts, reconcile_batches
 from industrybrain.registry.management.commands._common import acting_user
 
 
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         if report.error_count > max_errors:
             self.stderr.write(f"{report.file}: … {report.error_count - max_errors} more error(s)")
         for warning in report.warnings[:max_errors]:
-            self.stderr.write(f"{report.file}: warning: {warning}")
+            self.stderr.write(f"{report.file}: warning: {describe_warning(warning)}")
         if not report.ok:
             return 1
         verb = "would add" if report.dry_run else "added"

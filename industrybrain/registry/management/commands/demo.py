@@ -60,7 +60,7 @@ class Command(BaseCommand):
         sample = list(
             Enterprise.objects.visible_to(analyst).filter(is_above_scale=True).values_list("uscc", flat=True)[:5]
         )
-        files = demo.write_demo_files(Path(settings.DATA_DIR) / "demo-files", sample)
+        files = demo.write_demo_files(Path(settings.DATA_DIR) / "demo-files", sample, admin.scope_region)
         return {
             "facts": facts.facts,
             "batches": facts.batches,
