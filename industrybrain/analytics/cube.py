@@ -147,3 +147,32 @@ def _entity_sql(cells: Cells, population: Population) -> str:
 def entity_sums(cells: Cells, population: Population) -> list[dict[str, Any]]:
     """Rows of entity_id, year, idx, v, n for each enterprise of the narrowed population."""
     return store().query(_entity_sql(cells, population)).to_pylist()
+
+
+@lru_cache(maxsize=512)
+def _ranking_sql(cells: Cells, population: Population, limit: int, descending: bool) -> tuple[str, str]:
+    """The first `limit` enterprises by value, and how many have one: sorted in the engine, not in Python."""
+    import ibis
+
+    con = store().ibis()
+    rows, entities = con.table("entity_periods"), con.table("entities")
+    t = _in_population(rows.join(entities, rows.entity_id == entities.uscc), cells, population)
+    where = _narrowing(t, population)
+    if where is not None:
+        t = t.filter(where)
+    column = t["ytd_value" if cells.column == "ytd_sum" else "value"]
+    summed = t.group_by("entity_id").aggregate(v=column.sum(), n=column.count())
+    summed = summed.filter(summed.n > 0)
+    order = ibis.desc(summed.v) if descending else summed.v
+    top = summed.order_by([order, summed.entity_id]).limit(limit)
+    return ibis.to_sql(top, dialect="duckdb"), ibis.to_sql(summed.count(), dialect="duckdb")
+
+
+def entity_ranking(
+    cells: Cells, population: Population, limit: int, descending: bool
+) -> tuple[list[dict[str, Any]], int]:
+    """(entity_id, v) of the first `limit` enterprises, and the number of enterprises with a value."""
+    top_sql, count_sql = _ranking_sql(cells, population, limit, descending)
+    facts = store()
+    count = facts.query(count_sql).column(0)[0].as_py()
+    return facts.query(top_sql).to_pylist(), count

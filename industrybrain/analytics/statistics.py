@@ -29,7 +29,7 @@ from industrybrain.registry.models import (
 )
 
 from . import dimensions
-from .cube import Cells, Population, cube_sums, entity_sums
+from .cube import Cells, Population, cube_sums, entity_ranking, entity_sums
 from .engine import store
 
 GROUPINGS = ("region", "park", "section", "division", "group", "class", "digital_economy", "above_scale")
@@ -402,24 +402,37 @@ def enterprise_values(question: Question, indicator: Indicator, period: Period) 
     return {k: float(v) for k, (v, n) in sums.items() if n}
 
 
+def _ranked(question: Question, indicator: Indicator, count: int) -> tuple[list[tuple[float, str]], int]:
+    """The first `count` (value, USCC) pairs in ranking order, and how many enterprises have a value. A stored
+    indicator is ranked in the engine; a derived one needs every enterprise's components first."""
+    descending = indicator.polarity != "negative"
+    found = slot(indicator, question.period, question.year_to_date)
+    if not indicator.is_derived and found is not None and indicator.level == "enterprise":
+        cells = Cells(indicator.code, found.pkind, (found.year,), found.indexes, found.column)
+        rows, size = entity_ranking(cells, population(question, _region(question.region)), count, descending)
+        return [(float(r["v"]), r["entity_id"]) for r in rows], size
+    values_by_firm = enterprise_values(question, indicator, question.period)
+    ordered = sorted(((v, k) for k, v in values_by_firm.items() if v is not None), reverse=descending)
+    return ordered[:count], len(ordered)
+
+
 def top_enterprises(question: Question, user: Any, limit: int = 10) -> dict[str, Any]:
     """The enterprises with the highest values (lowest, for a negative indicator), among those the user sees."""
     from industrybrain.registry.models import Enterprise
 
     dimensions.ensure_current()
     indicator = _indicator(question.indicator)
-    found = enterprise_values(question, indicator, question.period)
-    ordered = sorted(((v, k) for k, v in found.items() if v is not None), reverse=indicator.polarity != "negative")
-    candidates = [k for _v, k in ordered[: limit * 5]]
+    ordered, population_size = _ranked(question, indicator, limit * 5)
+    candidates = [k for _v, k in ordered]
     visible = dict(Enterprise.objects.visible_to(user).filter(uscc__in=candidates).values_list("uscc", "name"))
-    top = [{"uscc": k, "name": visible[k], "value": v} for v, k in ordered[: limit * 5] if k in visible][:limit]
+    top = [{"uscc": k, "name": visible[k], "value": v} for v, k in ordered if k in visible][:limit]
     for rank, row in enumerate(top, start=1):
         row["rank"] = rank
     facts = store()
     return {
         "indicator": {"code": indicator.code, "name": indicator.name, "unit": indicator.unit},
         "period_label": question.period.label_zh(question.year_to_date),
-        "population": len(ordered),
+        "population": population_size,
         "rows": top,
         "data_as_of": facts.meta("data_as_of"),
         "data_version": facts.meta("data_version"),
