@@ -7,7 +7,6 @@ one landing; its id is the batch id the store keeps beside every value.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -92,11 +91,6 @@ class Indicator(ChangeLoggedModel):
                 raise ValidationError({"formula": _("Unknown indicators: %(codes)s") % {"codes": ", ".join(unknown)}})
             if self.code in names:
                 raise ValidationError({"formula": _("A formula cannot use the indicator it defines.")})
-
-    def accepts(self, value: Decimal) -> bool:
-        return (self.min_value is None or value >= self.min_value) and (
-            self.max_value is None or value <= self.max_value
-        )
 
     def column_names(self) -> list[str]:
         """Every header a file may use for this indicator."""

@@ -136,6 +136,8 @@ def _run(cursor: Any, sql: str, params: list[Any] | None = None) -> list[tuple]:
 class Store:
     """One DuckDB database file shared by the process's threads (DuckDB allows one writing process)."""
 
+    fold_floor = 10_000  # a cube smaller than this is never folded automatically
+
     def __init__(self, path: str | Path) -> None:
         import duckdb
 
@@ -317,6 +319,7 @@ class Store:
         _run(cursor, f"INSERT INTO facts SELECT {key}, value, {batch_id} FROM changes")
         self._renormalise(cursor, "touched")
         _run(cursor, _CUBE_DELTA.format(rows=touched_rows, sign=1))
+        self._compact_when_grown(cursor)
         _run(cursor, "INSERT INTO batches VALUES (?, ?, ?)", [batch_id, datetime.now(UTC), count])
         self._set_meta(cursor, "data_version", str(batch_id))
         self._set_meta(cursor, "data_as_of", datetime.now(UTC).isoformat())
@@ -354,8 +357,15 @@ class Store:
         with self.transaction() as cursor:
             self._compact(cursor)
 
-    @staticmethod
-    def _compact(cursor: Any) -> None:
+    def _compact_when_grown(self, cursor: Any) -> None:
+        """Delta rows accumulate with every batch; fold them once the cube has doubled since the last fold, so
+        questions keep reading about one row per cell."""
+        rows = _run(cursor, "SELECT count(*) FROM cube")[0][0]
+        folded = _run(cursor, "SELECT value FROM meta WHERE key = 'cube_rows_folded'")
+        if rows > 2 * max(int(folded[0][0]) if folded else 0, self.fold_floor):
+            self._compact(cursor)
+
+    def _compact(self, cursor: Any) -> None:
         key = ", ".join(CUBE_KEY)
         _run(
             cursor,
@@ -366,6 +376,7 @@ class Store:
         _run(cursor, "DELETE FROM cube")
         _run(cursor, "INSERT INTO cube SELECT * FROM compacted ORDER BY indicator, pkind, year, idx")
         _run(cursor, "DROP TABLE compacted")
+        self._set_meta(cursor, "cube_rows_folded", str(_run(cursor, "SELECT count(*) FROM cube")[0][0]))
 
     def cube_snapshot(self) -> pa.Table:
         """The cube folded to one row per cell, in key order (for comparisons and tests)."""

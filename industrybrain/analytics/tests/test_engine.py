@@ -151,3 +151,12 @@ def test_the_incremental_cube_always_equals_a_full_rebuild(batches: list, move: 
     incremental = store.cube_snapshot(), store.query("SELECT * FROM entity_periods ORDER BY ALL")
     store.rebuild_cube()
     assert (store.cube_snapshot(), store.query("SELECT * FROM entity_periods ORDER BY ALL")) == incremental
+
+
+def test_the_cube_folds_its_delta_rows_as_it_grows_and_keeps_its_sums(store: Store) -> None:
+    store.fold_floor = 1
+    for batch, value in enumerate((10, 12, 15, 11), start=1):
+        store.land(facts((A, "output", 1, True, value), (B, "output", 1, True, value + 1)), batch)
+    rows = store.query("SELECT count(*) AS n FROM cube").to_pylist()[0]["n"]
+    assert rows <= 2 * store.cube_snapshot().num_rows  # folded along the way, not one delta row per batch
+    assert cell(store, "331082", "output", 1) == (D(23), 2, D(23), 2)
