@@ -23,6 +23,7 @@ GROUP_COLUMNS = {
     "group": "grp",
     "class": "class4",
     "above_scale": "above_scale",
+    "ownership": "ownership",
 }
 
 
@@ -34,6 +35,7 @@ class Population:
     region_path: str
     park: str | None = None
     above_scale: bool | None = None
+    ownership: str | None = None  # an Ownership value
     industry: str | None = None  # section letter or 2-4 digit prefix
     de_majors: tuple[str, ...] = ()
     de_version: int | None = None
@@ -41,7 +43,7 @@ class Population:
 
     @property
     def narrowed(self) -> bool:
-        return self.above_scale is not None or bool(self.industry) or bool(self.de_majors)
+        return self.above_scale is not None or bool(self.ownership) or bool(self.industry) or bool(self.de_majors)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def _narrowing(t: Any, population: Population) -> Any | None:
     conditions = []
     if population.above_scale is not None:
         conditions.append(t.above_scale == population.above_scale)
+    if population.ownership:
+        conditions.append(t.ownership == population.ownership)
     if population.industry:
         node = population.industry
         conditions.append(t.section == node if node.isalpha() else t.class4.startswith(node))

@@ -48,16 +48,18 @@ def enterprise_attributes() -> pa.Table:
     """Where each enterprise counts in statistics: the county it operates in (its park's county when it is in a
     park, else its registration region; 法人单位 are counted where they are, DOMAIN §3 INFERRED), park, class."""
     rows = Enterprise.objects.values_list(
-        "uscc", "region_id", "park__region_id", "park__code", "industry_id", "is_above_scale"
+        "uscc", "region_id", "park__region_id", "park__code", "industry_id", "is_above_scale", "ownership"
     )
-    uscc, county, park, class4, above = [], [], [], [], []
-    for code, region, park_region, park_code, industry, flag in rows.iterator(chunk_size=20_000):
+    uscc, county, park, class4, above, ownership = [], [], [], [], [], []
+    for code, region, park_region, park_code, industry, flag, owner in rows.iterator(chunk_size=20_000):
         uscc.append(code)
         county.append(park_region or region)
         park.append(park_code or "")
         class4.append(industry)
         above.append(flag)
-    return pa.table({"uscc": uscc, "county": county, "park": park, "class4": class4, "above_scale": above})
+        ownership.append(owner or "")
+    columns = {"uscc": uscc, "county": county, "park": park, "class4": class4, "above_scale": above}
+    return pa.table({**columns, "ownership": ownership})
 
 
 def _regions() -> pa.Table:

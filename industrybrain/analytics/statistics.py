@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from industrybrain.datahub.formulas import parse_formula
 from industrybrain.datahub.models import Indicator
 from industrybrain.datahub.periods import Period
+from industrybrain.registry.choices import Ownership
 from industrybrain.registry.models import (
     CORE_DIGITAL_ECONOMY_CATEGORIES,
     DigitalEconomyCategory,
@@ -32,7 +33,9 @@ from . import dimensions
 from .cube import Cells, Population, cube_sums, entity_ranking, entity_sums
 from .engine import store
 
-GROUPINGS = ("region", "park", "section", "division", "group", "class", "digital_economy", "above_scale")
+GROUPINGS = (
+    "region", "park", "section", "division", "group", "class", "digital_economy", "above_scale", "ownership",
+)  # fmt: skip
 DIGITAL_ECONOMY_SCOPES = {
     "core": CORE_DIGITAL_ECONOMY_CATEGORIES,
     "core_manufacturing": CORE_DIGITAL_ECONOMY_CATEGORIES,
@@ -53,6 +56,7 @@ class Question:
     year_to_date: bool = False
     by: str | None = "region"  # None: the whole population only
     above_scale: bool | None = None
+    ownership: str | None = None  # an Ownership value (登记注册类型 group)
     industry: str | None = None  # a GB/T 4754 node: section letter or 2-4 digits
     digital_economy: str | None = None  # a key of DIGITAL_ECONOMY_SCOPES
     park: str | None = None
@@ -60,7 +64,7 @@ class Question:
 
     @property
     def filtered(self) -> bool:
-        return self.above_scale is not None or bool(self.industry) or bool(self.digital_economy)
+        return self.above_scale is not None or bool(self.ownership) or bool(self.industry) or bool(self.digital_economy)
 
 
 @dataclass
@@ -166,6 +170,7 @@ def population(question: Question, region: Region) -> Population:
         region_path=region.path,
         park=question.park,
         above_scale=question.above_scale,
+        ownership=question.ownership,
         industry=question.industry,
         de_majors=DIGITAL_ECONOMY_SCOPES[scope] if scope else (),
         de_version=_de_version(question),
@@ -327,6 +332,8 @@ def _names(question: Question, keys: Iterable[str], version: int | None) -> dict
         return dict(rows)
     if question.by == "above_scale":
         return {"true": _("规上"), "false": _("规下")}
+    if question.by == "ownership":
+        return {**{str(k): str(v) for k, v in Ownership.choices}, "": _("Unknown")}
     return dict(Industry.objects.filter(code__in=keys).values_list("code", "name"))
 
 

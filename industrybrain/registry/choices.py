@@ -42,3 +42,13 @@ class EnterpriseStatus(models.TextChoices):
     MOVED_OUT = "moved_out", _("Moved out")
     REVOKED = "revoked", _("Licence revoked")
     DEREGISTERED = "deregistered", _("Deregistered")
+
+
+class Ownership(models.TextChoices):
+    """登记注册类型, grouped as statistics publish it (e.g. 出口额 by enterprise type)."""
+
+    STATE = "state", _("State-owned")
+    COLLECTIVE = "collective", _("Collective")
+    PRIVATE = "private", _("Private")
+    FOREIGN = "foreign", _("Foreign, Hong Kong, Macao and Taiwan invested")
+    OTHER = "other", _("Other")

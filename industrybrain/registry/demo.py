@@ -7,6 +7,7 @@ county code, so that the same scale and seed give the same rows and adding a cou
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import secrets
@@ -327,6 +328,20 @@ def _bulk_create_logged(model: type, objects: list[Any]) -> list[Any]:
     return created
 
 
+OWNERSHIP_SHARES = (("private", 86), ("foreign", 7), ("state", 3), ("collective", 2), ("other", 2))
+
+
+def ownership_of(uscc: str) -> str:
+    """A Zhejiang-like mix (mostly private), read off a hash of the code so the other random streams are
+    untouched and the same firm always gets the same type."""
+    point = int(hashlib.sha256(uscc.encode()).hexdigest()[:8], 16) % 100
+    for ownership, share in OWNERSHIP_SHARES:
+        if point < share:
+            return ownership
+        point -= share
+    return "other"
+
+
 def _write_plans(plans: list[CountyPlan], counties: dict[str, Region]) -> tuple[list[Park], list[Enterprise]]:
     parks = _bulk_create_logged(
         Park,
@@ -352,6 +367,7 @@ def _write_plans(plans: list[CountyPlan], counties: dict[str, Region]) -> tuple[
                 land_area_mu=e.land_area_mu,
                 employees=e.employees,
                 status=e.status,
+                ownership=ownership_of(e.uscc),
             )
             for plan in plans
             for e in plan.enterprises

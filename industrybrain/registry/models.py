@@ -19,6 +19,7 @@ from .choices import (
     DigitalEconomyLevel,
     EnterpriseStatus,
     IndustryLevel,
+    Ownership,
     ParkKind,
     RegionLevel,
     Verification,
@@ -317,6 +318,9 @@ class Enterprise(ChangeLoggedModel):
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=EnterpriseStatus.choices, default=EnterpriseStatus.OPERATING
+    )
+    ownership = models.CharField(
+        _("ownership"), max_length=12, choices=Ownership.choices, blank=True, help_text=_("Empty when unknown.")
     )
 
     objects = EnterpriseQuerySet.as_manager()

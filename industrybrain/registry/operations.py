@@ -315,6 +315,7 @@ class EnterpriseImporter(Importer):
             Column("land_area_mu", "land_area_mu"),
             Column("employees", "employees"),
             Column("status", "status"),
+            Column("ownership", "ownership"),
         ]
         self._writable: tuple[set[str], set[int]] | None = None
 

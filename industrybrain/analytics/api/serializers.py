@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from industrybrain.datahub.periods import PeriodError, parse_period
+from industrybrain.registry.choices import Ownership
 
 from ..statistics import DIGITAL_ECONOMY_SCOPES, GROUPINGS, Question
 
@@ -19,6 +20,7 @@ class QuestionSerializer(serializers.Serializer):
     ytd = serializers.BooleanField(required=False, default=False, help_text="year-to-date (1—N月累计)")
     by = serializers.ChoiceField(choices=GROUPINGS, required=False, default="region")
     above_scale = serializers.BooleanField(required=False, allow_null=True, default=None)
+    ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, help_text="登记注册类型 group")
     industry = serializers.RegexField(r"^([A-T]|\d{2,4})$", required=False)
     digital_economy = serializers.ChoiceField(choices=sorted(DIGITAL_ECONOMY_SCOPES), required=False)
     park = serializers.CharField(required=False, max_length=32)
@@ -42,6 +44,7 @@ class QuestionSerializer(serializers.Serializer):
             year_to_date=data["ytd"] or parsed.year_to_date,
             by=data["by"],
             above_scale=data["above_scale"],
+            ownership=data.get("ownership"),
             industry=data.get("industry"),
             digital_economy=data.get("digital_economy"),
             park=data.get("park"),

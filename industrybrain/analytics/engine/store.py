@@ -49,16 +49,19 @@ CREATE TABLE IF NOT EXISTS entity_periods (
     entity_id VARCHAR, indicator VARCHAR, pkind VARCHAR, year SMALLINT, idx TINYINT,
     value {SUM_VALUE}, ytd_value {SUM_VALUE});
 CREATE TABLE IF NOT EXISTS entities (
-    uscc VARCHAR, county VARCHAR, park VARCHAR, class4 VARCHAR, above_scale BOOLEAN);
+    uscc VARCHAR, county VARCHAR, park VARCHAR, class4 VARCHAR, above_scale BOOLEAN, ownership VARCHAR);
 CREATE TABLE IF NOT EXISTS cube (
     county VARCHAR, park VARCHAR, class4 VARCHAR, above_scale BOOLEAN, indicator VARCHAR, pkind VARCHAR,
-    year SMALLINT, idx TINYINT, value_sum {SUM_VALUE}, value_n BIGINT, ytd_sum {SUM_VALUE}, ytd_n BIGINT);
+    year SMALLINT, idx TINYINT, value_sum {SUM_VALUE}, value_n BIGINT, ytd_sum {SUM_VALUE}, ytd_n BIGINT,
+    ownership VARCHAR);
 CREATE TABLE IF NOT EXISTS flows (indicator VARCHAR);
 """
 
 FACT_KEY = ("entity_kind", "entity_id", "indicator", "pkind", "year", "idx", "ytd")
-CUBE_KEY = ("county", "park", "class4", "above_scale", "indicator", "pkind", "year", "idx")
-ENTITY_COLUMNS = ("uscc", "county", "park", "class4", "above_scale")
+CUBE_KEY = ("county", "park", "class4", "above_scale", "ownership", "indicator", "pkind", "year", "idx")
+ENTITY_COLUMNS = ("uscc", "county", "park", "class4", "above_scale", "ownership")
+# Columns added after stores were first created: (table, column, type, value for existing rows).
+_ADDED_COLUMNS = (("entities", "ownership", "VARCHAR", "''"), ("cube", "ownership", "VARCHAR", "''"))
 
 # Per (enterprise, indicator, kind of period, year), over the periods reported: the plain and year-to-date values
 # side by side, then the derived pair. For flows, the year-to-date value is the reported one, or the sum of the
@@ -96,10 +99,10 @@ FROM derived WHERE period_value IS NOT NULL OR ytd_value IS NOT NULL
 
 # The cube's change from a set of entity_periods rows (`{rows}`), added (+1) or taken away (-1).
 _CUBE_DELTA = f"""
-INSERT INTO cube
-SELECT e.county, e.park, e.class4, e.above_scale, d.indicator, d.pkind, d.year, d.idx,
-       CAST({{sign}} * sum(d.value) AS {SUM_VALUE}), {{sign}} * count(d.value),
-       CAST({{sign}} * sum(d.ytd_value) AS {SUM_VALUE}), {{sign}} * count(d.ytd_value)
+INSERT INTO cube BY NAME
+SELECT e.county, e.park, e.class4, e.above_scale, e.ownership, d.indicator, d.pkind, d.year, d.idx,
+       CAST({{sign}} * sum(d.value) AS {SUM_VALUE}) AS value_sum, {{sign}} * count(d.value) AS value_n,
+       CAST({{sign}} * sum(d.ytd_value) AS {SUM_VALUE}) AS ytd_sum, {{sign}} * count(d.ytd_value) AS ytd_n
 FROM ({{rows}}) d JOIN entities e ON e.uscc = d.entity_id
 GROUP BY ALL
 """
@@ -156,6 +159,19 @@ class Store:
         self._write_lock = threading.RLock()
         self._local = threading.local()
         _run(self._connection, _SCHEMA)
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """Bring a store made by an earlier version up to date. A new cube key column gets the value it has for
+        every existing row ('' = unknown), so the cube stays consistent and later syncs move rows as usual."""
+        for table, column, kind, value in _ADDED_COLUMNS:
+            present = _run(
+                self._connection,
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                [table, column],
+            )[0][0]
+            if not present:
+                _run(self._connection, f"ALTER TABLE {table} ADD COLUMN {column} {kind} DEFAULT {value}")
 
     # --- connections ----------------------------------------------------------------------------------
     def cursor(self) -> Any:
@@ -255,6 +271,8 @@ class Store:
     def sync_entities(self, rows: pa.Table) -> int:
         """Bring the enterprise attributes the cube is keyed on up to date; move the contributions of every
         enterprise whose county, park, industry or 规上 flag changed. Returns how many changed."""
+        if "ownership" not in rows.column_names:  # optional: unknown for every enterprise
+            rows = rows.append_column("ownership", pa.array([""] * rows.num_rows, pa.string()))
         with self.transaction() as cursor:
             cursor.register("incoming_entities", rows)
             _run(
@@ -263,6 +281,7 @@ class Store:
                    SELECT i.uscc AS entity_id FROM incoming_entities i LEFT JOIN entities e USING (uscc)
                    WHERE e.uscc IS NULL OR e.county IS DISTINCT FROM i.county OR e.park IS DISTINCT FROM i.park
                       OR e.class4 IS DISTINCT FROM i.class4 OR e.above_scale IS DISTINCT FROM i.above_scale
+                      OR e.ownership IS DISTINCT FROM i.ownership
                    UNION SELECT e.uscc FROM entities e ANTI JOIN incoming_entities i USING (uscc)""",
             )
             moved = _run(cursor, "SELECT count(*) FROM moved")[0][0]
@@ -272,7 +291,8 @@ class Store:
                 _run(cursor, "DELETE FROM entities WHERE uscc IN (SELECT entity_id FROM moved)")
                 _run(
                     cursor,
-                    "INSERT INTO entities SELECT * FROM incoming_entities WHERE uscc IN (SELECT entity_id FROM moved)",
+                    "INSERT INTO entities BY NAME SELECT * FROM incoming_entities "
+                    "WHERE uscc IN (SELECT entity_id FROM moved)",
                 )
                 _run(cursor, _CUBE_DELTA.format(rows=rows, sign=1))
             cursor.unregister("incoming_entities")
@@ -374,7 +394,7 @@ class Store:
                 FROM cube GROUP BY ALL HAVING sum(value_n) <> 0 OR sum(ytd_n) <> 0""",
         )
         _run(cursor, "DELETE FROM cube")
-        _run(cursor, "INSERT INTO cube SELECT * FROM compacted ORDER BY indicator, pkind, year, idx")
+        _run(cursor, "INSERT INTO cube BY NAME SELECT * FROM compacted ORDER BY indicator, pkind, year, idx")
         _run(cursor, "DROP TABLE compacted")
         self._set_meta(cursor, "cube_rows_folded", str(_run(cursor, "SELECT count(*) FROM cube")[0][0]))
 

@@ -160,3 +160,21 @@ def test_the_cube_folds_its_delta_rows_as_it_grows_and_keeps_its_sums(store: Sto
     rows = store.query("SELECT count(*) AS n FROM cube").to_pylist()[0]["n"]
     assert rows <= 2 * store.cube_snapshot().num_rows  # folded along the way, not one delta row per batch
     assert cell(store, "331082", "output", 1) == (D(23), 2, D(23), 2)
+
+
+def test_a_store_from_before_the_ownership_column_is_brought_up_to_date(tmp_path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = Store(path)
+    old.set_flow_indicators(["output"])
+    old.sync_entities(entities((A, "331082", "", "3670", True)))
+    old.land(facts((A, "output", 1, True, 10)), 1)
+    with old.transaction() as cursor:
+        cursor.execute("ALTER TABLE entities DROP COLUMN ownership").fetchall()
+        cursor.execute("ALTER TABLE cube DROP COLUMN ownership").fetchall()
+    old.close()
+    upgraded = Store(path)
+    upgraded.sync_entities(entities((A, "331082", "", "3670", True)))
+    assert cell(upgraded, "331082", "output", 1) == (D(10), 1, D(10), 1)
+    incremental = upgraded.cube_snapshot()
+    upgraded.rebuild_cube()
+    assert upgraded.cube_snapshot() == incremental

@@ -185,3 +185,17 @@ def test_a_rate_counts_the_enterprises_that_answered(taizhou) -> None:
     assert answer.total.value == pytest.approx(2 / 3)
     top = top_enterprises(Question("cloud_rate", Period("Y", 2024, 1), "331082"), taizhou["linhai_analyst"])
     assert [(r["name"], r["value"]) for r in top["rows"]] == [("A", 1.0), ("B", 0.0)]
+
+
+def test_exports_by_enterprise_type(taizhou) -> None:
+    for key, ownership in (("A", "foreign"), ("B", "private"), ("D", "foreign"), ("E", "state")):
+        taizhou[key].ownership = ownership
+        taizhou[key].save()
+    rows = "\n".join(f"{taizhou[k].uscc},export_value,2024年1—7月,{v}" for k, v in (("A", 40), ("B", 60), ("D", 30)))
+    land(taizhou["province_admin"], "uscc,indicator,period,value\n" + rows)
+    by_type = by_key(breakdown(Question("export_value", JULY_YTD, "331000", year_to_date=True, by="ownership")))
+    assert {k: r.value for k, r in by_type.items()} == {"foreign": 70, "private": 60}
+    assert by_type["foreign"].name == "Foreign, Hong Kong, Macao and Taiwan invested"
+    assert by_type["foreign"].share == pytest.approx(70 / 130)
+    foreign = by_key(breakdown(Question("export_value", JULY_YTD, "331000", year_to_date=True, ownership="foreign")))
+    assert (foreign["331082"].value, foreign["331082"].share_of_all) == (40, pytest.approx(40 / 100))

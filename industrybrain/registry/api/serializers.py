@@ -81,6 +81,7 @@ class EnterpriseSerializer(CleanModelSerializer):
             "land_area_mu",
             "employees",
             "status",
+            "ownership",
             "created",
             "last_updated",
         ]

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from industrybrain.analytics import statistics
 from industrybrain.datahub.periods import PeriodError, parse_period
+from industrybrain.registry.choices import Ownership
 from industrybrain.registry.management.commands._common import acting_user
 
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         flag = parser.add_mutually_exclusive_group()
         flag.add_argument("--above-scale", dest="above_scale", action="store_const", const=True, default=None)
         flag.add_argument("--below-scale", dest="above_scale", action="store_const", const=False)
+        parser.add_argument("--ownership", choices=Ownership.values, help="登记注册类型 group, e.g. foreign")
         parser.add_argument("--industry", help="GB/T 4754 node: section letter or 2-4 digits")
         parser.add_argument("--digital-economy", choices=sorted(statistics.DIGITAL_ECONOMY_SCOPES))
         parser.add_argument("--park")
@@ -51,7 +53,7 @@ class Command(BaseCommand):
         question = statistics.Question(
             indicator=options["indicator"], period=parsed.period, region=region,
             year_to_date=options["ytd"] or parsed.year_to_date, by=options["by"],
-            above_scale=options["above_scale"], industry=options["industry"],
+            above_scale=options["above_scale"], ownership=options["ownership"], industry=options["industry"],
             digital_economy=options["digital_economy"], park=options["park"],
         )  # fmt: skip
         try:
