@@ -144,7 +144,7 @@ class ImportBatch(models.Model):
     source = models.CharField(_("source"), max_length=20, default="web")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     scope_path = models.CharField(max_length=200, blank=True, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default="pending")
+    status = models.CharField(_("batch status"), max_length=10, choices=BatchStatus.choices, default="pending")
     started = models.DateTimeField(_("started"), auto_now_add=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)

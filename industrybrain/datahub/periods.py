@@ -47,7 +47,10 @@ class Period:
         if not MIN_YEAR <= self.year <= MAX_YEAR:
             raise PeriodError(_("year %(year)d is out of range") % {"year": self.year})
         if not 1 <= self.index <= PERIODS_PER_YEAR[self.kind]:
-            raise PeriodError(_("there is no %(kind)s number %(index)d") % {"kind": self.kind, "index": self.index})
+            message = {"M": _("there is no month %(index)d"), "Q": _("there is no quarter %(index)d")}.get(
+                self.kind, _("a year has no part %(index)d")
+            )
+            raise PeriodError(message % {"index": self.index})
 
     @property
     def label(self) -> str:
