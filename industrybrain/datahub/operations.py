@@ -41,7 +41,7 @@ from .choices import BatchStatus, Severity
 from .formulas import parse_formula
 from .layouts import LayoutError, LongRows, to_long
 from .models import ImportBatch, Indicator, ValidationRule
-from .periods import PeriodError, parse_period
+from .periods import Period, PeriodError, parse_period
 from .readers import read_source
 from .units import UnitMismatch, conversion_factor
 
@@ -393,8 +393,6 @@ def describe_warning(warning: dict[str, Any]) -> str:
 
 
 def _period_label(row: dict[str, Any]) -> str:
-    from .periods import Period
-
     period = Period(row["pkind"], row["year"], row["idx"])
     return period.label_zh(year_to_date=bool(row.get("ytd")))
 

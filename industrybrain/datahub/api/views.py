@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from industrybrain.core.api import CanEditMasterData, ChangeLoggedWriteMixin, ScopedQuerysetMixin
+from industrybrain.registry.operations import writable_regions
 
 from ..models import ImportBatch, Indicator, Target, ValidationRule
 from ..operations import FactImportReport, import_facts, import_records
@@ -72,10 +74,11 @@ class TargetViewSet(ScopedQuerysetMixin, ChangeLoggedWriteMixin, viewsets.ModelV
     ordering_fields = ["year", "id"]
 
     def check_write_scope(self, instance: Target, stored: Target | None) -> None:
-        path = self.request.user.scope_path
+        # The registry's write-scope rule, as for parks and enterprises: the user's own subtree only.
+        allowed = writable_regions(self.request.user)
         for target in (instance, stored):
-            if target is not None and (path is None or not target.region.path.startswith(path)):
-                raise PermissionDenied({"region": [_outside_scope()]})
+            if target is not None and not allowed.filter(pk=target.region_id).exists():
+                raise PermissionDenied({"region": [_("outside your scope")]})
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
@@ -84,12 +87,6 @@ class TargetViewSet(ScopedQuerysetMixin, ChangeLoggedWriteMixin, viewsets.ModelV
         from industrybrain.analytics.targets import progress
 
         return Response(progress(self.get_object(), timezone.localdate().year).as_dict())
-
-
-def _outside_scope() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("outside your scope")
 
 
 # A 400 is either the import report (rows refused) or the usual field errors of a malformed request.

@@ -85,5 +85,7 @@ def test_targets_are_scoped_and_report_progress(world) -> None:
     created = client.post("/api/targets/", body, format="json")
     assert created.status_code == 201
     assert client.post("/api/targets/", dict(body, region="331002"), format="json").status_code == 403
+    park_user = client_for(world["park_analyst"])  # a park's analyst does not set the county's targets
+    assert park_user.post("/api/targets/", dict(body, year=2025), format="json").status_code == 403
     progress = client.get(f"/api/targets/{created.json()['id']}/progress/")
     assert progress.status_code == 200 and progress.json()["target"] == 100 and progress.json()["actual"] is None
