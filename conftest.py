@@ -35,6 +35,12 @@ def fact_store() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def evaluation_runs_dir(settings, tmp_path) -> None:
+    """Stored evaluation runs write Parquet files: each test gets its own directory."""
+    settings.EVALUATIONS_DIR = tmp_path / "evaluations"
+
+
+@pytest.fixture(autouse=True)
 def english_messages() -> Iterator[None]:
     """Operations called directly in tests report in English (pages choose their language per request)."""
     with translation.override("en"):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "industrybrain.registry",
     "industrybrain.datahub",
     "industrybrain.analytics",
+    "industrybrain.evaluations",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ IMPORT_MAX_FACT_ROWS = int(os.environ.get("IMPORT_MAX_FACT_ROWS", "50000000"))
 # year-on-year ratio either way.
 OUTLIER_Z_LIMIT = float(os.environ.get("OUTLIER_Z_LIMIT", "5"))
 OUTLIER_JUMP_RATIO = float(os.environ.get("OUTLIER_JUMP_RATIO", "5"))
+# Stored evaluation runs: each run's results and the input table it read, as Parquet files.
+EVALUATIONS_DIR = Path(os.environ.get("EVALUATIONS_DIR", DATA_DIR / "evaluations"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -275,6 +275,20 @@ def _region_sums(question: Question, region: Region, indicator: Indicator, perio
     return results
 
 
+def reported_region_values(indicator: Indicator, period: Period, region: Region) -> dict[str, float]:
+    """Region code -> the value reported for that region itself, for every region in `region`'s subtree."""
+    found = slot(indicator, period, False)
+    if found is None or indicator.level != "region":
+        return {}
+    rows = store().query(
+        """SELECT f.entity_id AS code, f.value FROM facts f JOIN regions r ON r.code = f.entity_id
+           WHERE f.entity_kind = 'R' AND f.indicator = ? AND f.pkind = ? AND f.year = ? AND f.idx = ?
+             AND f.ytd = ? AND starts_with(r.path, ?)""",
+        [indicator.code, found.pkind, found.year, found.indexes[-1], found.column == "ytd_sum", region.path],
+    )
+    return {row["code"]: float(row["value"]) for row in rows.to_pylist()}
+
+
 def values(question: Question, indicator: Indicator, periods: list[Period]) -> Values:
     """The (stored or derived) indicator for each period: per row key, the narrowed and the whole value."""
     region = _region(question.region)
