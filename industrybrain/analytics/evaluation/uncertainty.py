@@ -110,8 +110,8 @@ def _intervals(evaluation: Evaluation, ranks: np.ndarray) -> pd.DataFrame:
 def _sensitivity(factors: list[Factor], draws: np.ndarray, ranks: np.ndarray) -> list[dict[str, Any]]:
     if not len(ranks):
         return []
+    ranks = ranks[:, ~np.isnan(ranks).all(axis=0)]  # entities never ranked (left out by rule) carry no variance
     filled = np.where(np.isnan(ranks), np.nanmean(ranks, axis=0), ranks)
-    filled = np.nan_to_num(filled)
     total = filled.var(axis=0).sum()
     result = []
     for column, factor in enumerate(factors):
