@@ -51,6 +51,7 @@ class Command(BaseCommand):
         """Years of monthly statistics through the import pipeline, targets, and two files to try importing."""
         from industrybrain.accounts.models import User
         from industrybrain.datahub import demo
+        from industrybrain.evaluations.demo import run_demo_evaluations
 
         admin = User.objects.get(username="demo_admin")
         self.stdout.write("Generating statistics (one batch per form and year) …")
@@ -61,7 +62,10 @@ class Command(BaseCommand):
             Enterprise.objects.visible_to(analyst).filter(is_above_scale=True).values_list("uscc", flat=True)[:5]
         )
         files = demo.write_demo_files(Path(settings.DATA_DIR) / "demo-files", sample, admin.scope_region)
+        self.stdout.write("Running the evaluations (亩均, digital-economy index, smart-manufacturing maturity) …")
+        runs = run_demo_evaluations(scale, admin, progress=lambda m: self.stdout.write(f"  {m}"))
         return {
+            "evaluation_runs": len(runs),
             "facts": facts.facts,
             "batches": facts.batches,
             "warnings": facts.warnings,
