@@ -9,6 +9,8 @@ twelve-fold jump (an outlier flag), and a correction batch that revises last mon
 
 Everything lands through the ordinary import pipeline, one batch per form and year, so the demo exercises
 exactly the code a bureau's files do. Numbers depend only on the seed and the registry, never on the date.
+The inputs of the evaluations (未来工厂 and maturity, the digital-economy index of every county of the
+province) come from `demo_evaluations`, on random streams of their own.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from industrybrain.accounts.choices import Role
+from industrybrain.accounts.models import User
 from industrybrain.registry.models import Enterprise, Region
 
+from . import demo_evaluations
 from .layouts import LongRows
 from .models import Indicator, Target
 from .operations import FactImportReport, _import_long
@@ -39,6 +44,7 @@ VALUE_ADDED_RATIO = {"39": 0.20, "27": 0.36, "26": 0.28, "17": 0.19, "38": 0.22}
 MONTHLY_FLOWS = ("industrial_output", "value_added", "revenue", "profit", "tax_paid", "electricity",
                  "energy_consumption", "export_value")  # fmt: skip
 TCE_PER_10K_KWH = 1.229  # 当量值: 0.1229 kgce per kWh
+PROVINCE_BATCH_PREFIX = "demo-de-index-"  # batches of figures on every county of the province
 
 
 @dataclass
@@ -208,6 +214,8 @@ def demo_batches(scale: str, seed: int) -> Iterator[tuple[str, pa.Table]]:
     end = DEMO_END
     years = list(range(end.year - YEARS[scale] + 1, end.year + 1))
     generator = Generator(firms, seed, years)
+    maturity = demo_evaluations.MaturityInputs(firms, seed)  # its own random streams: the above is unchanged
+    counties = demo_evaluations.zhejiang_counties()
     outputs: dict[int, np.ndarray] = {}
     for k, year in enumerate(years):
         months = end.index if year == end.year else 12
@@ -225,16 +233,42 @@ def demo_batches(scale: str, seed: int) -> Iterator[tuple[str, pa.Table]]:
         if months == 12:
             yearly = generator.yearly(k, cumulative["revenue"][:, 11], cumulative["energy_consumption"][:, 11])
             yield f"demo-yearly-{year}.csv", long_table([_rows(firms.uscc, yearly, str(year), False)])
+            yield from _evaluation_inputs(firms, maturity, counties, seed, year)
         if year == end.year:
             yield _correction(firms, cumulative, year, months)
     yield "demo-gdp.csv", long_table([_gdp(firms, outputs)])
 
 
+def _evaluation_inputs(
+    firms: Firms, maturity: demo_evaluations.MaturityInputs, counties: list[str], seed: int, year: int
+) -> Iterator[tuple[str, pa.Table]]:
+    """The year's 未来工厂 / maturity inputs of the firms, then the digital-economy index inputs of every county
+    of the province (the demo's own counties count their firms that clear the 数字化车间 thresholds)."""
+    values = maturity.year(year)
+    yield f"demo-maturity-{year}.csv", long_table([_rows(firms.uscc, values, str(year), False)])
+    own = demo_evaluations.eligible_by_county(firms, values)
+    regions, columns = demo_evaluations.region_values(seed, year, counties, own)
+    yield f"{PROVINCE_BATCH_PREFIX}{year}.csv", long_table([_rows(regions, columns, str(year), False)])
+
+
+def province_feed() -> User:
+    """The importer of the figures the province publishes on all its counties. A county user may land region
+    facts only inside its own subtree (datahub.operations.entity_map), so these batches are landed by a
+    province-scoped analyst that exists only in memory: no account is created, and the batch records no user
+    and the province's scope."""
+    province = Region.objects.get(code=demo_evaluations.PROVINCE)
+    return User(username="demo_province_feed", role=Role.ANALYST, scope_region=province)
+
+
 def build_demo_facts(scale: str, seed: int, user: Any, progress: Any = None) -> FactsSummary:
     summary = FactsSummary()
     step = progress or (lambda _message: None)
+    feed = None
     for name, table in demo_batches(scale, seed):
-        summary.reports.append(_land(name, table, user))
+        importer = user
+        if name.startswith(PROVINCE_BATCH_PREFIX):
+            importer = feed = feed or province_feed()
+        summary.reports.append(_land(name, table, importer))
         step(f"{name}: {table.num_rows:,} values")
     summary.batches = len(summary.reports)
     summary.facts = sum(r.new + r.changed for r in summary.reports)

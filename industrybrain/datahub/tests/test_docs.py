@@ -15,7 +15,7 @@ def test_every_shipped_indicator_and_rule_is_documented_with_its_formula() -> No
     text = resources.files("industrybrain.datahub").joinpath("data", "catalogue.yaml").read_text(encoding="utf-8")
     catalogue = yaml.safe_load(text)
     page = (DOCS / "indicators.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z_]+)` \|", page, re.M))
+    documented = set(re.findall(r"^\| `([a-z][a-z0-9_]*)` \|", page, re.M))  # codes as models.code_validator allows
     shipped = {i["code"] for i in catalogue["indicators"]} | {r["code"] for r in catalogue["rules"]}
     assert documented == shipped
     for indicator in catalogue["indicators"]:
