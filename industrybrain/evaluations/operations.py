@@ -7,6 +7,7 @@ from them, and `verify_run` recomputes a run from its stored inputs and spec tex
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from functools import lru_cache
@@ -111,6 +112,12 @@ def _summary(evaluation: Evaluation) -> dict[str, Any]:
     return json_safe(summary)
 
 
+def _table_digest(frame: pd.DataFrame) -> str:
+    """A given table's identity, for runs over data that did not come from the store."""
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    return "table:" + hashlib.sha256(hashed + ",".join(map(str, frame.columns)).encode()).hexdigest()[:16]
+
+
 def _weights(evaluation: Evaluation) -> dict[str, Any]:
     return {code: fitted_weights(p.model) for code, p in evaluation.populations.items() if len(p.rows)}
 
@@ -144,7 +151,7 @@ def run_evaluation(
         intervals = analysis.pop("entities")
         intervals = intervals.set_index(results.index)
         results = results.assign(**{c: intervals[c] for c in ("median_rank", "rank_p5", "rank_p95")})
-    version, as_of = sources.data_version() if data is None else ("file", "")
+    version, as_of = sources.data_version() if data is None else (_table_digest(evaluation.frame), "")
     with transaction.atomic():
         run = EvaluationRun.objects.create(
             spec=spec_row, spec_digest=spec.digest, period=str(year), region=region,
