@@ -38,14 +38,18 @@ def _enterprise_table(root_path: str) -> pa.Table:
 def build(scale: str, seed: int, root: str, excel_rows: int) -> dict[str, Any]:
     from industrybrain.accounts.models import User
     from industrybrain.analytics.engine import store
-    from industrybrain.datahub.demo import DEMO_END, _land, demo_batches
+    from industrybrain.datahub.demo import DEMO_END, PROVINCE_BATCH_PREFIX, _land, demo_batches, province_feed
     from industrybrain.registry.demo import build_demo_region
 
     call_command("migrate", interactive=False, verbosity=0)
     summary = build_demo_region(scale, seed=seed)
     admin = User.objects.get(username="demo_admin")
     batches = []
+    feed = province_feed()
     for name, table in demo_batches(scale, seed):
+        if name.startswith(PROVINCE_BATCH_PREFIX):  # all 90 counties' index inputs: not the county's workload
+            _land(name, table, feed)
+            continue
         _land(name, table, admin)
         batches.append((name, table))
     facts = store()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import resource
 import shutil
 import statistics
 import tempfile
@@ -30,6 +29,14 @@ def _rss_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _peak_mb() -> float:
+    """This process's own peak resident size. (Not ru_maxrss: Linux carries it across exec, so a spawned
+    child would report at least its parent's size.)"""
+    with open("/proc/self/status") as handle:
+        line = next(line for line in handle if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def _child(data_dir: str, target: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Runs in a fresh process: set Django up on `data_dir`, call `module:function`, report peak memory."""
     os.environ["INDUSTRYBRAIN_DATA_DIR"] = data_dir
@@ -46,8 +53,7 @@ def _child(data_dir: str, target: str, kwargs: dict[str, Any]) -> dict[str, Any]
     before = _rss_mb()
     module, name = target.split(":")
     result = getattr(importlib.import_module(module), name)(**kwargs) or {}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {**result, "peak_mb": max(peak - before, 0.0)}
+    return {**result, "peak_mb": max(_peak_mb() - before, 0.0)}
 
 
 def in_fresh_process(data_dir: Path, target: str, **kwargs: Any) -> dict[str, Any]:
@@ -176,6 +182,9 @@ def run(scale: str, seed: int, work_dir: Path, log: Callable[[str], None]) -> li
         name = f"monthly report question, {percentile} latency"
         rows.append(_row(name, "ms", ours, pandas, "pandas", percentile, higher=False))
         rows.append(_row(name, "ms", ours, sql, "SQL table (SQLite)", percentile, higher=False))
+    from .evaluations import measure as measure_evaluations
+
+    rows += measure_evaluations(paths.root, paths.data, seed, log)
     for row in rows:
         row["scale"] = scale
         row["facts"] = prepared["sizes"]["all_facts"]

@@ -9,6 +9,7 @@ and what-ifs need.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,8 @@ def prepare(spec: Spec, data: pd.DataFrame) -> pd.DataFrame:
     frame[spec.id_column] = ids
     numeric = {c for p in spec.populations for leaf in p.tree.leaves() for c in leaf.columns} & set(data.columns)
     for column in sorted(numeric):
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            continue
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = frame[column].notna() & (frame[column].astype(str).str.strip() != "") & values.isna()
         for position in np.flatnonzero(bad.to_numpy())[:10]:
@@ -76,27 +79,51 @@ def prepare(spec: Spec, data: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+class _Columns:
+    """The results, column by column as arrays (one DataFrame is built at the end: assigning into a frame
+    population by population costs more than the scoring)."""
+
+    TEXT = {"population": "", "grade": None, "grade_name": "", "grade_reason": ""}
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def put(self, name: str, rows: np.ndarray, values: Any) -> None:
+        if name not in self.arrays:
+            text = name in self.TEXT
+            self.arrays[name] = (
+                np.full(self.size, self.TEXT.get(name), dtype=object) if text else np.full(self.size, np.nan)
+            )
+        self.arrays[name][rows] = values
+
+    def frame(self, first: dict[str, np.ndarray]) -> pd.DataFrame:
+        return pd.DataFrame({**first, **self.arrays})
+
+
 def evaluate(spec: Spec, data: pd.DataFrame, variant: Variant | None = None) -> Evaluation:
     frame = prepare(spec, data)
     variant = variant or Variant()
-    table = pd.DataFrame({"id": frame[spec.id_column].to_numpy()})
+    first = {"id": frame[spec.id_column].to_numpy(dtype=object)}
     if spec.name_column and spec.name_column in frame.columns:
-        table["name"] = frame[spec.name_column].astype(str).to_numpy()
-    table["population"] = ""
+        first["name"] = frame[spec.name_column].astype(str).to_numpy(dtype=object)
+    columns = _Columns(len(frame))
+    columns.put("population", np.arange(len(frame)), "")
     unassigned = np.ones(len(frame), dtype=bool)
     runs: dict[str, PopulationRun] = {}
     for population in spec.populations:
         member = unassigned & (population.when.evaluate(frame) if population.when else True)
         unassigned &= ~member
         rows = np.flatnonzero(member)
-        table.loc[rows, "population"] = population.code
-        runs[population.code] = _run_population(spec, population, frame, rows, table, variant)
+        columns.put("population", rows, population.code)
+        runs[population.code] = _run_population(spec, population, frame, rows, columns, variant)
+    table = columns.frame(first)
     _tiers(spec, frame, table)
     return Evaluation(spec, frame, table, runs)
 
 
 def _run_population(
-    spec: Spec, population: Population, frame: pd.DataFrame, rows: np.ndarray, table: pd.DataFrame, variant: Variant
+    spec: Spec, population: Population, frame: pd.DataFrame, rows: np.ndarray, columns: _Columns, variant: Variant
 ) -> PopulationRun:
     model = NodeModel(population.tree, variant)
     part = frame.iloc[rows].reset_index(drop=True)
@@ -105,7 +132,7 @@ def _run_population(
     if not len(rows):
         return run
     for code, scores in outputs.scores.items():
-        table.loc[rows, code] = scores
+        columns.put(code, rows, scores)
     ranked = np.ones(len(rows), dtype=bool)
     forced: list[tuple[np.ndarray, str | None, str]] = []
     for override in population.grading.overrides if population.grading else ():
@@ -113,11 +140,10 @@ def _run_population(
         if not override.rank:
             ranked &= ~hit
         forced.append((hit, override.grade, override.reason))
-    root = population.tree
-    score = outputs.scores[root.code]
+    score = outputs.scores[population.tree.code]
     rank = min_rank(np.where(ranked, score, np.nan))
-    table.loc[rows, "rank"] = rank
-    _group_ranks(spec, population.tree, part, outputs, ranked, table, rows)
+    columns.put("rank", rows, rank)
+    _group_ranks(spec, population.tree, part, outputs, ranked, columns, rows)
     if population.grading:
         grades, reasons, run.thresholds = _grade(population.grading, score, rank)
         taken = np.zeros(len(rows), dtype=bool)
@@ -126,32 +152,27 @@ def _run_population(
             grades[apply] = grade
             reasons[apply] = reason
             taken |= hit
-        table.loc[rows, "grade"] = grades
-        table.loc[rows, "grade_name"] = [spec.class_name(g) if g else "" for g in grades]
-        table.loc[rows, "grade_reason"] = reasons
+        names = {c.code: c.name for c in spec.classes}
+        columns.put("grade", rows, grades)
+        columns.put("grade_name", rows, np.array([names.get(g, g or "") for g in grades], dtype=object))
+        columns.put("grade_reason", rows, reasons)
     return run
 
 
 def _group_ranks(
-    spec: Spec,
-    tree: Node,
-    part: pd.DataFrame,
-    outputs: Outputs,
-    ranked: np.ndarray,
-    table: pd.DataFrame,
+    spec: Spec, tree: Node, part: pd.DataFrame, outputs: Outputs, ranked: np.ndarray, columns: _Columns,
     rows: np.ndarray,
-) -> None:
+) -> None:  # fmt: skip
     """Ranks of the root within each group column, and of every inner node in the population and groups."""
     inner = [n for n in tree.walk() if isinstance(n, Node)]
     for node in inner:
         scores = pd.Series(np.where(ranked, outputs.scores[node.code], np.nan))
         if node is not tree:
-            table.loc[rows, f"{node.code}_rank"] = min_rank(scores.to_numpy())
+            columns.put(f"{node.code}_rank", rows, min_rank(scores.to_numpy()))
         for group in spec.rank_within:
             keys = part[group].astype(str).to_numpy()
             grouped = scores.groupby(keys).rank(method="min", ascending=False).to_numpy()
-            name = f"rank_{group}" if node is tree else f"{node.code}_rank_{group}"
-            table.loc[rows, name] = grouped
+            columns.put(f"rank_{group}" if node is tree else f"{node.code}_rank_{group}", rows, grouped)
 
 
 def _grade(grading: Grading, score: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
