@@ -115,15 +115,18 @@ def what_if(evaluation: Evaluation, run: PopulationRun, row: int, position: int)
     """The smallest one-leaf improvement to the next class, per leaf, best (smallest relative change) first."""
     table = evaluation.table.iloc[position]
     grade = table.get("grade")
-    order = [g for g, _score in run.thresholds]
+    order = [band.grade for band in run.population.grading.classes] if run.population.grading else []
     if grade is None or pd.isna(grade) or grade not in order:
         return {"target": None, "options": [], "note": "not graded"}
     if table.get("grade_reason"):
         return {"target": None, "options": [], "note": f"grade set by rule: {table['grade_reason']}"}
-    index = order.index(grade)
-    if index == 0:
+    if order.index(grade) == 0:
         return {"target": None, "options": [], "note": "already in the best class"}
-    target_grade, target_score = run.thresholds[index - 1]
+    thresholds = dict(run.thresholds)  # rank-share classes nobody is in have no threshold
+    better = [g for g in order[: order.index(grade)] if g in thresholds]
+    if not better:
+        return {"target": None, "options": [], "note": "no entity is in a better class"}
+    target_grade, target_score = better[-1], thresholds[better[-1]]
     frame = evaluation.frame.iloc[[run.rows[row]]].reset_index(drop=True)
     options = []
     for model in run.model.walk():

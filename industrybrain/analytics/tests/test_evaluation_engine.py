@@ -439,3 +439,14 @@ def test_arithmetic_contributions_always_add_up(rows: list[tuple[float, float, f
     for entity in table["uscc"]:
         explained = explain.explain(result, entity)
         assert sum(i["contribution"] for i in explained["indicators"]) == pytest.approx(explained["score"])
+
+
+def test_what_if_says_when_no_entity_is_in_a_better_class() -> None:
+    spec = mini(
+        **{"method: bands\n  classes: [{grade: A, min: 120}, {grade: B, min: 80}, {grade: C}]":
+           "method: percentiles\n  classes: [{grade: A, top: 0.1}, {grade: B, top: 0.7}, {grade: C}]"}
+    )  # fmt: skip
+    result = evaluate(spec, FIRMS.iloc[:3])  # rank 1 of 3 is a third: nobody fits in the top 10%
+    assert row(result, "c")["grade"] == "B"
+    assert explain.explain(result, "c")["what_if"]["note"] == "no entity is in a better class"
+    assert explain.explain(result, "b")["what_if"]["target"]["grade"] == "B"
