@@ -10,7 +10,9 @@ urlpatterns = [
     path("api/", include("industrybrain.accounts.api.urls")),
     path("api/", include("industrybrain.datahub.api.urls")),
     path("api/", include("industrybrain.analytics.api.urls")),
+    path("api/", include("industrybrain.evaluations.api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("industrybrain.accounts.urls")),
+    path("evaluations/", include("industrybrain.evaluations.urls")),
     path("", include("industrybrain.registry.urls")),
 ]

@@ -72,7 +72,7 @@ def test_it_evaluates_the_data_hub_and_stores_a_run_that_reproduces(graded) -> N
     user, linhai = graded["linhai_analyst"], graded["linhai"]
     run = operations.run_evaluation(graded["spec"], linhai, 2024, user)
     table = operations.results(run).set_index("id")
-    first, commuter, third = (f.uscc for f in graded["firms"])
+    first, _commuter, third = (f.uscc for f in graded["firms"])
     # commuter_firm is registered in 椒江, so 临海's subtree holds the other two: (100 + 300) / (10 + 20).
     benchmark = 400 / 30
     assert set(table.index) == {first, third}
