@@ -15,10 +15,8 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, overload
 
-import numpy as np
 import pandas as pd
 
 from industrybrain.analytics.evaluation.spec import Node, Spec
@@ -26,7 +24,7 @@ from industrybrain.core.tabular import write_csv
 from industrybrain.registry.models import Region
 
 from .models import EvaluationRun
-from .operations import visible_results, with_score
+from .operations import group_values, visible_results, with_score
 
 UNCERTAINTY_COLUMNS = ("median_rank", "rank_p5", "rank_p95")
 ORDERINGS = ("rank", "-rank", "score", "-score")
@@ -35,30 +33,6 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
 # --- the ranking table -------------------------------------------------------------------------------------
-def _code_text(value: Any) -> str:
-    """A group value as text: 331082, not 331082.0 (codes read from a file may arrive as numbers)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-@lru_cache(maxsize=16)
-def _groups(path: str, _mtime: float, id_column: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.read_parquet(path, columns=[id_column, *columns])
-    return pd.DataFrame({"id": frame[id_column].astype(str), **{c: frame[c].map(_code_text) for c in columns}})
-
-
-def group_values(run: EvaluationRun) -> pd.DataFrame:
-    """id and each `rank_within` column (e.g. county) of every entity, read from the run's stored inputs."""
-    spec = run.spec.parsed
-    path = run.inputs_path
-    if not spec.rank_within or not path.exists():
-        return pd.DataFrame({"id": pd.Series(dtype=str)})
-    return _groups(str(path), path.stat().st_mtime, spec.id_column, tuple(spec.rank_within))
-
-
 def ranking(run: EvaluationRun, user: Any) -> pd.DataFrame:
     """The rows `user` may see, with `score` and a `group_<g>` / `group_<g>_name` pair per rank_within column."""
     table = with_score(run, visible_results(run, user))

@@ -37,15 +37,34 @@ ENGINE_VERSION = f"{industrybrain.__version__}+eval.1"
 
 
 # --- specs -----------------------------------------------------------------------------------------------
+def may_add_spec(user: Any, code: str) -> bool:
+    """Analysts and administrators publish new specs. A new version of an existing one is for whoever
+    published that code before, or for province-wide administrators; a shipped spec only for the latter —
+    a county changes a shipped method by copying it under its own code."""
+    if user is None:  # the system itself: migrations and the demo
+        return True
+    if not getattr(user, "can_edit_master_data", False):
+        return False
+    versions = EvaluationSpec.objects.filter(code=code)
+    if not versions.exists() or user.can_manage_reference_data:
+        return True
+    return not versions.filter(is_shipped=True).exists() and versions.filter(created_by=user).exists()
+
+
 def add_spec(text: str, user: Any = None, shipped: bool = False) -> EvaluationSpec:
     """Store a spec version (SpecError lists every problem). The same content twice is one row."""
     spec = load_spec_text(text)
     found = EvaluationSpec.objects.filter(code=spec.code, digest=spec.digest).first()
     if found:
         return found
+    if not may_add_spec(user, spec.code):
+        raise PermissionDenied(
+            _("Only province-wide administrators may publish a new version of %(code)s; copy it under a new code.")
+            % {"code": spec.code}
+        )
     return EvaluationSpec.objects.create(
         code=spec.code, version=spec.version, name=spec.name, name_en=spec.name_en, entity=spec.entity,
-        text=text, digest=spec.digest, is_shipped=shipped, created_by=user,
+        text=text, digest=spec.digest, is_shipped=shipped, created_by=user if getattr(user, "pk", None) else None,
     )  # fmt: skip
 
 
@@ -69,13 +88,25 @@ def shipped_spec_path(name: str) -> Path | None:
 
 
 # --- running -------------------------------------------------------------------------------------------
-def may_run(user: Any, region: Region) -> bool:
-    """Analysts and administrators run evaluations over their subtree; a region index (which compares all
-    counties of a province) may be run by any analyst for a region containing theirs."""
-    if user is None or not getattr(user, "can_edit_master_data", False) or user.scope_park_id:
-        return bool(user is not None and getattr(user, "is_superuser", False))
-    path = user.scope_path
-    return path is not None and (region.path.startswith(path) or path.startswith(region.path))
+def may_run(user: Any, region: Region, spec: Spec | None = None) -> bool:
+    """Analysts and administrators run evaluations over their own subtree. A region index (which compares
+    the counties of a province) may also be run over a region containing theirs; `spec` None asks whether any
+    evaluation may be run there."""
+    if user is None or getattr(user, "is_superuser", False):
+        return True
+    if not getattr(user, "can_edit_master_data", False) or user.scope_park_id or user.scope_path is None:
+        return False
+    inside = region.path.startswith(user.scope_path)
+    around = user.scope_path.startswith(region.path)
+    return inside or (around and (spec is None or spec.entity == "region"))
+
+
+def newest_specs() -> list[EvaluationSpec]:
+    """The newest version of every spec code, by code."""
+    newest: dict[str, EvaluationSpec] = {}
+    for spec in EvaluationSpec.objects.order_by("code", "-created", "-id"):
+        newest.setdefault(spec.code, spec)
+    return list(newest.values())
 
 
 def default_region(spec: Spec, user: Any) -> Region:
@@ -135,9 +166,9 @@ def run_evaluation(
     with_uncertainty: bool = True,
 ) -> EvaluationRun:  # fmt: skip
     """Evaluate `spec_row` over the data hub's `year` for `region` (or over `data`), and store the run."""
-    if user is not None and not may_run(user, region):
-        raise PermissionDenied(_("You may not run evaluations for %(region)s.") % {"region": region.name})
     spec = spec_row.parsed
+    if not may_run(user, region, spec):
+        raise PermissionDenied(_("You may not run evaluations for %(region)s.") % {"region": region.name})
     frame = sources.table_for(spec, region, year) if data is None else data
     if frame.empty:
         raise EvaluationError(
@@ -230,6 +261,30 @@ def with_score(run: EvaluationRun, table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(score=score)
 
 
+def _code_text(value: Any) -> str:
+    """A group value as text: 331082, not 331082.0 (codes read from a file may arrive as numbers)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@lru_cache(maxsize=16)
+def _groups(path: str, _mtime: float, id_column: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.read_parquet(path, columns=[id_column, *columns])
+    return pd.DataFrame({"id": frame[id_column].astype(str), **{c: frame[c].map(_code_text) for c in columns}})
+
+
+def group_values(run: EvaluationRun) -> pd.DataFrame:
+    """id and each `rank_within` column (e.g. county) of every entity, read from the run's stored inputs."""
+    spec = run.spec.parsed
+    path = run.inputs_path
+    if not spec.rank_within or not path.exists():
+        return pd.DataFrame({"id": pd.Series(dtype=str)})
+    return _groups(str(path), path.stat().st_mtime, spec.id_column, tuple(spec.rank_within))
+
+
 def previous_run(run: EvaluationRun) -> EvaluationRun | None:
     """The latest run of the same spec code over the same region for an earlier period."""
     return (
@@ -266,7 +321,9 @@ def compare(first: EvaluationRun, second: EvaluationRun, user: Any) -> pd.DataFr
     keep = ["id", "name", "population", "score", "rank", "grade"]
     a = with_score(first, visible_results(first, user))
     b = with_score(second, visible_results(second, user))
-    left, right = a[[c for c in keep if c in a.columns]], b[[c for c in keep if c in b.columns]]
+    # Every column on both sides, so that ungraded specs (indices) compare too.
+    left = a.reindex(columns=[c for c in keep if c in a.columns or c == "grade"])
+    right = b.reindex(columns=[c for c in keep if c in b.columns or c == "grade"])
     merged = left.merge(right, on="id", how="outer", suffixes=("_a", "_b"))
     merged["rank_change"] = merged["rank_a"] - merged["rank_b"]  # > 0: moved up in the second run
     merged["grade_changed"] = merged["grade_a"].fillna("") != merged["grade_b"].fillna("")

@@ -58,13 +58,6 @@ def _read(compute: Any, *args: Any) -> Any:
 
 
 # --- plain dicts for the context -----------------------------------------------------------------------------
-def newest_specs() -> list[EvaluationSpec]:
-    newest: dict[str, EvaluationSpec] = {}
-    for spec in EvaluationSpec.objects.order_by("code", "-created", "-id"):
-        newest.setdefault(spec.code, spec)
-    return list(newest.values())
-
-
 def spec_dict(spec: Spec, row: EvaluationSpec | None = None) -> dict[str, Any]:
     labels = exports.Labels.of(spec)
     found = {
@@ -112,7 +105,7 @@ class RunForm(forms.Form):
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["spec"].choices = [(s.code, f"{s.name} ({s.version})") for s in newest_specs()]
+        self.fields["spec"].choices = [(s.code, f"{s.name} ({s.version})") for s in operations.newest_specs()]
         self.fields["region"].choices = [("", "—")] + [(r.code, f"{r.name} ({r.code})") for r in runnable_regions(user)]
 
 
@@ -127,7 +120,7 @@ def _start_run(request: HttpRequest, form: RunForm) -> EvaluationRun | None:
     )
     try:
         return operations.run_evaluation(spec, region, data["year"], request.user, with_uncertainty=data["uncertainty"])
-    except EvaluationError as exc:
+    except (EvaluationError, PermissionDenied) as exc:
         form.add_error(None, str(exc))
         return None
 
@@ -150,7 +143,7 @@ def index(request: HttpRequest, as_json: bool = False) -> HttpResponse:
         runs = runs.filter(spec__code=spec_filter)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
     data = {
-        "specs": [spec_dict(s.parsed, s) for s in newest_specs()],
+        "specs": [spec_dict(s.parsed, s) for s in operations.newest_specs()],
         "runs": [run_dict(r) for r in page],
         "page": _page_info(page),
         "may_run": may_run,

@@ -432,10 +432,56 @@ def _uncertainty(r: _Reader) -> Uncertainty:
     )
 
 
+MAX_SPEC_NODES = 20_000  # values in the parsed spec, aliases expanded: a "billion laughs" file stops here
+_SHAPES: dict[str, type] = {"lists": dict, "defaults": dict, "populations": list, "tiers": list, "classes": list,
+                            "policies": dict, "rank_within": list, "uncertainty": dict}  # fmt: skip
+
+
+def _expanded_size_exceeds(data: Any, limit: int) -> bool:
+    """Whether the structure, with every shared (aliased) part counted each time it is used, has more than
+    `limit` values; counting stops at the limit, so a YAML bomb costs nothing."""
+    stack, seen = [data], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _shapes(r: _Reader) -> None:
+    """Top-level values of the wrong kind are reported and then ignored, so parsing can go on."""
+    for key, kind in _SHAPES.items():
+        value = r.data.get(key)
+        if value is not None and not isinstance(value, kind):
+            r.fail(key, "must be a mapping" if kind is dict else "must be a list")
+            r.data = {**r.data, key: None}
+    for name, values in (r.data.get("lists") or {}).items():
+        if not isinstance(values, list) or not all(isinstance(v, str | int | float) for v in values):
+            r.fail(f"lists.{name}", "must be a list of texts or numbers")
+    if not all(isinstance(g, str) for g in r.data.get("rank_within") or []):
+        r.fail("rank_within", "must be a list of column names")
+    for i, item in enumerate(r.data.get("classes") or []):
+        if not isinstance(item, dict) or "code" not in item:
+            r.fail(f"classes[{i}]", "must be a mapping with a code")
+    for grade, items in (r.data.get("policies") or {}).items():
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            r.fail(f"policies.{grade}", "must be a list of mappings")
+
+
 def parse_spec(data: Any) -> Spec:
     """A Spec from parsed YAML; SpecError lists every problem."""
+    if _expanded_size_exceeds(data, MAX_SPEC_NODES):
+        raise SpecError([("", f"the spec has more than {MAX_SPEC_NODES} values (aliases expanded)")])
     problems: list[tuple[str, str]] = []
     r = _Reader(problems, "", data)
+    _shapes(r)
+    if problems:
+        raise SpecError(problems)
     lists = {str(k): tuple(v) for k, v in (r.data.get("lists") or {}).items() if isinstance(v, list)}
     defaults = r.data.get("defaults") or {}
     populations = []
@@ -520,7 +566,10 @@ def load_spec_text(text: str) -> Spec:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SpecError([("", f"not valid YAML: {exc}")]) from exc
-    return parse_spec(data)
+    try:
+        return parse_spec(data)
+    except (TypeError, AttributeError) as exc:  # a shape no check above foresaw: still the spec's fault
+        raise SpecError([("", f"unexpected structure: {exc}")]) from exc
 
 
 def load_spec(path: str | Path) -> Spec:

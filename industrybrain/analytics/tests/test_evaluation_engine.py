@@ -450,3 +450,25 @@ def test_what_if_says_when_no_entity_is_in_a_better_class() -> None:
     assert row(result, "c")["grade"] == "B"
     assert explain.explain(result, "c")["what_if"]["note"] == "no entity is in a better class"
     assert explain.explain(result, "b")["what_if"]["target"]["grade"] == "B"
+
+
+@pytest.mark.parametrize(
+    ("extra", "place"),
+    [("lists: [1]", "lists"), ("rank_within: 5", "rank_within"), ("policies: [1]", "policies"),
+     ("classes: 5", "classes"), ("lists: {a: 5}", "lists.a"), ("classes: [1]", "classes[0]"),
+     ("policies: {A: 5}", "policies.A"), ("populations: {a: 1}", "populations")],
+)  # fmt: skip
+def test_values_of_the_wrong_kind_are_reported_in_place(extra: str, place: str) -> None:
+    base = "code: x\nname: x\nversion: '1'\ntree: {code: t, name: t, children: [{code: a, name: a, value: v, weight: 1}]}\n"
+    with pytest.raises(SpecError) as caught:
+        load_spec_text(base + extra)
+    assert place in dict(caught.value.problems)
+
+
+def test_a_yaml_bomb_is_refused_before_it_expands() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefg"):
+        previous = "abcdefg"[i]
+        levels.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+    with pytest.raises(SpecError, match="more than 20000 values"):
+        load_spec_text("\n".join(levels))

@@ -32,7 +32,6 @@ from industrybrain.registry.models import Region
 from .. import exports, operations
 from ..models import EvaluationRun, EvaluationSpec
 from ..operations import EvaluationError, SpecError
-from ..views import newest_specs
 from . import serializers as s
 
 BAD_INPUT = OpenApiResponse(OpenApiTypes.OBJECT, description="bad input: `detail`, or the field errors")
@@ -54,6 +53,8 @@ def add_spec(text: str, user: Any) -> tuple[EvaluationSpec, bool]:
     known = set(EvaluationSpec.objects.values_list("digest", flat=True))
     try:
         spec = operations.add_spec(text, user)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
     except SpecError as exc:
         raise ValidationError(spec_problems(exc)) from exc
     except (TypeError, AttributeError, ValueError) as exc:
@@ -77,7 +78,7 @@ class EvaluationSpecViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         visible = set(self.get_queryset().values_list("pk", flat=True))
-        page = self.paginate_queryset([spec for spec in newest_specs() if spec.pk in visible])
+        page = self.paginate_queryset([spec for spec in operations.newest_specs() if spec.pk in visible])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, code: str) -> Response:

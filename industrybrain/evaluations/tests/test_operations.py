@@ -130,6 +130,8 @@ def test_scopes_bound_who_runs_and_who_sees(graded) -> None:
         operations.run_evaluation(spec, linhai, 2024, graded["jiaojiang_analyst"])
     with pytest.raises(PermissionDenied):
         operations.run_evaluation(spec, linhai, 2024, graded["clerk"])
+    with pytest.raises(PermissionDenied):  # enterprises of the whole city are not a county analyst's to grade
+        operations.run_evaluation(spec, Region.objects.get(code="331000"), 2024, graded["linhai_analyst"])
     run = operations.run_evaluation(spec, linhai, 2024, graded["linhai_analyst"])
     assert operations.visible_results(run, graded["jiaojiang_analyst"]).empty
     assert not EvaluationRun.objects.visible_to(graded["jiaojiang_analyst"]).filter(pk=run.pk).exists()
