@@ -132,8 +132,8 @@ def _best(work: Callable[[], Any], rounds: int) -> float:
 
 # --- ours --------------------------------------------------------------------------------------------------
 def ours_mu(path: Path, rounds: int = ROUNDS) -> dict[str, float]:
+    from industrybrain.analytics.evaluation.parsing import load_spec
     from industrybrain.analytics.evaluation.run import evaluate
-    from industrybrain.analytics.evaluation.spec import load_spec
 
     spec, table = load_spec(MU_SPEC), pd.read_parquet(path)
     return {"seconds": _best(lambda: evaluate(spec, table), rounds), "entities": len(table)}
@@ -141,8 +141,8 @@ def ours_mu(path: Path, rounds: int = ROUNDS) -> dict[str, float]:
 
 def ours_index(path: Path, rounds: int = ROUNDS) -> dict[str, float]:
     from industrybrain.analytics.evaluation import uncertainty
+    from industrybrain.analytics.evaluation.parsing import load_spec
     from industrybrain.analytics.evaluation.run import evaluate
-    from industrybrain.analytics.evaluation.spec import load_spec
 
     spec, table = load_spec(INDEX_SPEC), pd.read_parquet(path)
     assert spec.uncertainty is not None

@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from industrybrain.analytics.evaluation.spec import Spec, load_spec_text
+from industrybrain.analytics.evaluation.parsing import load_spec_text
+from industrybrain.analytics.evaluation.spec import Spec
 from industrybrain.core.models import RestrictedQuerySet
 from industrybrain.registry.models import Region
 

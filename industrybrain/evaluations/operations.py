@@ -25,8 +25,9 @@ from industrybrain.analytics.evaluation import audit as audit_module
 from industrybrain.analytics.evaluation import explain as explain_module
 from industrybrain.analytics.evaluation import sources, uncertainty
 from industrybrain.analytics.evaluation.model import EvaluationError, fitted_weights
+from industrybrain.analytics.evaluation.parsing import load_spec_text
 from industrybrain.analytics.evaluation.run import Evaluation, evaluate
-from industrybrain.analytics.evaluation.spec import Spec, SpecError, load_spec_text
+from industrybrain.analytics.evaluation.spec import Spec, SpecError
 from industrybrain.registry.models import Enterprise, Region
 
 from .models import EvaluationRun, EvaluationSpec

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from industrybrain.analytics.evaluation import audit, explain, uncertainty
 from industrybrain.analytics.evaluation.conditions import ConditionError, parse_condition
 from industrybrain.analytics.evaluation.model import EvaluationError
+from industrybrain.analytics.evaluation.parsing import load_spec_text
 from industrybrain.analytics.evaluation.run import evaluate
-from industrybrain.analytics.evaluation.spec import SpecError, load_spec_text
+from industrybrain.analytics.evaluation.spec import SpecError
 
 # 亩均 in miniature: two indicators, fixed benchmarks 10 and 2, weights 60/40, cap 2, score = Σ v/b × w.
 MU = """

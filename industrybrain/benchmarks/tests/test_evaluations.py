@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from industrybrain.analytics.evaluation import uncertainty
+from industrybrain.analytics.evaluation.parsing import load_spec
 from industrybrain.analytics.evaluation.run import evaluate
-from industrybrain.analytics.evaluation.spec import Node, load_spec
+from industrybrain.analytics.evaluation.spec import Node
 from industrybrain.benchmarks import evaluations as ev
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from industrybrain.analytics.evaluation.spec import load_spec
+from industrybrain.analytics.evaluation.parsing import load_spec
 from industrybrain.evaluations.operations import SHIPPED_SPECS
 
 DOC = (Path(__file__).resolve().parents[3] / "docs" / "evaluations.md").read_text(encoding="utf-8")

@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from industrybrain.analytics.evaluation import explain as explain_module
 from industrybrain.analytics.evaluation import files
 from industrybrain.analytics.evaluation.model import EvaluationError
+from industrybrain.analytics.evaluation.parsing import load_spec
 from industrybrain.analytics.evaluation.run import Evaluation, evaluate
-from industrybrain.analytics.evaluation.spec import Spec, SpecError, load_spec
+from industrybrain.analytics.evaluation.spec import Spec, SpecError
 from industrybrain.core.tabular import TableError
 from industrybrain.evaluations import operations
 from industrybrain.evaluations.models import EvaluationRun, EvaluationSpec
