@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "industrybrain.datahub",
     "industrybrain.analytics",
     "industrybrain.evaluations",
+    "industrybrain.servicedesk",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,19 @@ IMPORT_MAX_FACT_ROWS = int(os.environ.get("IMPORT_MAX_FACT_ROWS", "50000000"))
 # year-on-year ratio either way.
 OUTLIER_Z_LIMIT = float(os.environ.get("OUTLIER_Z_LIMIT", "5"))
 OUTLIER_JUMP_RATIO = float(os.environ.get("OUTLIER_JUMP_RATIO", "5"))
+# Enterprise service desk: extensions a lead department may ask for, how long before a deadline it is warned,
+# and what an attachment may be.
+SERVICEDESK_MAX_EXTENSION_DAYS = int(os.environ.get("SERVICEDESK_MAX_EXTENSION_DAYS", "10"))
+SERVICEDESK_WARN_HOURS = int(os.environ.get("SERVICEDESK_WARN_HOURS", "24"))
+SERVICEDESK_MAX_ATTACHMENT_MB = int(os.environ.get("SERVICEDESK_MAX_ATTACHMENT_MB", "10"))
+SERVICEDESK_ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".zip")
+# Mail (deadline warnings, 督办): files under DATA_DIR/mail unless an SMTP server is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service-desk@industrybrain.invalid")
+
 # Stored evaluation runs: each run's results and the input table it read, as Parquet files.
 EVALUATIONS_DIR = Path(os.environ.get("EVALUATIONS_DIR", DATA_DIR / "evaluations"))
 
