@@ -155,6 +155,7 @@ OUTLIER_JUMP_RATIO = float(os.environ.get("OUTLIER_JUMP_RATIO", "5"))
 # and what an attachment may be.
 SERVICEDESK_MAX_EXTENSION_DAYS = int(os.environ.get("SERVICEDESK_MAX_EXTENSION_DAYS", "10"))
 SERVICEDESK_WARN_HOURS = int(os.environ.get("SERVICEDESK_WARN_HOURS", "24"))
+SERVICEDESK_TICK_SECONDS = int(os.environ.get("SERVICEDESK_TICK_SECONDS", "300"))  # 0: leave it to cron
 SERVICEDESK_MAX_ATTACHMENT_MB = int(os.environ.get("SERVICEDESK_MAX_ATTACHMENT_MB", "10"))
 SERVICEDESK_ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".zip")
 # Mail (deadline warnings, 督办): files under DATA_DIR/mail unless an SMTP server is configured.

@@ -31,14 +31,22 @@ def _overrides_cache() -> dict[dt.date, bool]:
 def forget_overrides() -> None:
     """Called when an override is saved or deleted."""
     _overrides_cache.cache_clear()
+    is_workday.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _covered_years() -> tuple[int, int]:
+    years = [d.year for d in chinese_calendar.holidays]
+    return min(years), max(years)
 
 
 def covered(day: dt.date) -> bool:
     """Whether the package has the official arrangement for the day's year."""
-    years = [d.year for d in chinese_calendar.holidays]
-    return min(years) <= day.year <= max(years)
+    first, last = _covered_years()
+    return first <= day.year <= last
 
 
+@lru_cache(maxsize=16384)
 def is_workday(day: dt.date) -> bool:
     overrides = _overrides_cache()
     if day in overrides:

@@ -1,0 +1,155 @@
+"""The desk's figures per department, category, region or month (docs/servicedesk.md defines each one).
+
+- volume: requests received in the period (merged duplicates excluded);
+- 签收率 (signed in time): signings within the sign-for limit ÷ times a request was handed to a department;
+- 办结率 (closed): closed or rated ÷ volume;
+- on-time rate: closed on time ÷ (closed + open and overdue), "on time" = answered by the deadline;
+- 回退率 (returned): returns ÷ times handed to a department;
+- 重办率 (redone): requests reopened after an unsatisfied rating ÷ requests closed;
+- 满意率 (satisfied): satisfied or basically satisfied ÷ rated;
+- handling time: working days from receipt to closure, less the days waiting for the enterprise (mean, p90).
+
+Departments are credited with what they did: hand-overs, signings and returns by the department concerned;
+request-level figures (closure, on time, rating) to the lead department at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import workdays
+from .choices import Action, Satisfaction, Status
+from .models import Event, ServiceRequest
+
+GROUPINGS = ("department", "category", "region", "month")
+
+
+@dataclass
+class Row:
+    key: str
+    name: str
+    volume: int = 0
+    closed: int = 0
+    open: int = 0
+    open_overdue: int = 0
+    closed_rate: float | None = None
+    signed_in_time_rate: float | None = None
+    on_time_rate: float | None = None
+    return_rate: float | None = None
+    redo_rate: float | None = None
+    satisfaction_rate: float | None = None
+    mean_days: float | None = None
+    p90_days: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return float(part) / float(whole) if whole else None
+
+
+def _requests(requests: QuerySet[ServiceRequest], now: dt.datetime) -> pd.DataFrame:
+    rows = list(
+        requests.exclude(status=Status.MERGED).values(
+            "id", "created", "status", "deadline", "answered_at", "closed_at", "reopened_count", "satisfaction",
+            "suspended_days", "suspended_at", "category__code", "category__name", "region_id", "region__name",
+            "lead_department__code", "lead_department__name",
+        )
+    )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    done = frame["status"].isin([Status.CLOSED, Status.RATED])
+    open_ = ~done
+    answered_on_time = (
+        frame["answered_at"].notna() & frame["deadline"].notna() & (frame["answered_at"] <= frame["deadline"])
+    )
+    stopped = frame["suspended_at"].where(frame["status"] == Status.SUSPENDED)
+    clock = stopped.fillna(frame["answered_at"]).fillna(pd.Timestamp(now))
+    overdue = frame["deadline"].notna() & (clock > frame["deadline"])
+    frame["done"], frame["open"] = done, open_
+    frame["open_overdue"] = open_ & overdue
+    frame["closed_on_time"] = done & answered_on_time
+    frame["rated"] = frame["satisfaction"] != ""
+    frame["satisfied"] = frame["satisfaction"].isin([Satisfaction.SATISFIED, Satisfaction.BASIC])
+    frame["ever_closed"] = done | (frame["reopened_count"] > 0)
+    frame["days"] = [
+        max(workdays.working_days_taken(c, e) - s, 0.0) if d else np.nan
+        for c, e, s, d in zip(frame["created"], frame["closed_at"], frame["suspended_days"], done, strict=True)
+    ]
+    frame["month"] = [f"{timezone.localtime(c):%Y-%m}" for c in frame["created"]]
+    return frame
+
+
+def _hand_overs(requests: QuerySet[ServiceRequest]) -> pd.DataFrame:
+    """One row per hand-over, signing or return, with the department concerned and the request's keys."""
+    events = Event.objects.filter(
+        request__in=requests.exclude(status=Status.MERGED),
+        action__in=[Action.DISPATCH, Action.TRANSFER, Action.SIGN, Action.RETURN],
+    ).values("request_id", "action", "data", "department__code")
+    rows = []
+    for e in events:
+        department = e["department__code"] if e["action"] == Action.SIGN else e["data"].get("department", "")
+        on_time = bool(e["data"].get("on_time", True)) if e["action"] == Action.SIGN else None
+        rows.append({"id": e["request_id"], "action": e["action"], "department": department, "on_time": on_time})
+    return pd.DataFrame(rows, columns=["id", "action", "department", "on_time"])
+
+
+_KEYS = {
+    "department": ("lead_department__code", "lead_department__name"),
+    "category": ("category__code", "category__name"),
+    "region": ("region_id", "region__name"),
+    "month": ("month", "month"),
+}
+
+
+def _row(key: str, name: str, part: pd.DataFrame, moves: pd.DataFrame) -> Row:
+    handed = int(moves["action"].isin([Action.DISPATCH, Action.TRANSFER]).sum()) if len(moves) else 0
+    signed_in_time = int(((moves["action"] == Action.SIGN) & (moves["on_time"] == True)).sum()) if len(moves) else 0  # noqa: E712
+    returns = int((moves["action"] == Action.RETURN).sum()) if len(moves) else 0
+    days = part["days"].dropna().to_numpy() if len(part) else np.array([])
+    closed, volume = int(part["done"].sum()), len(part)
+    return Row(
+        key=key, name=name, volume=volume, closed=closed, open=int(part["open"].sum()),
+        open_overdue=int(part["open_overdue"].sum()), closed_rate=_ratio(closed, volume),
+        signed_in_time_rate=_ratio(signed_in_time, handed),
+        on_time_rate=_ratio(part["closed_on_time"].sum(), closed + part["open_overdue"].sum()),
+        return_rate=_ratio(returns, handed),
+        redo_rate=_ratio((part["reopened_count"] > 0).sum(), part["ever_closed"].sum()),
+        satisfaction_rate=_ratio(part["satisfied"].sum(), part["rated"].sum()),
+        mean_days=float(days.mean()) if len(days) else None,
+        p90_days=float(np.percentile(days, 90)) if len(days) else None,
+    )  # fmt: skip
+
+
+def metrics(requests: QuerySet[ServiceRequest], by: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Rows per group and the total, over the given (already scoped and period-filtered) requests."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by}")
+    moment = now or timezone.now()
+    frame = _requests(requests, moment)
+    moves = _hand_overs(requests)
+    if frame.empty:
+        return {"by": by, "rows": [], "total": Row("", "").as_dict(), "as_of": moment.isoformat()}
+    key_column, name_column = _KEYS[by]
+    frame[key_column] = frame[key_column].fillna("")
+    if by == "department":  # departments are credited with their own hand-overs, signings and returns
+        moves_by = moves.groupby("department")
+    else:
+        moves = moves.merge(frame[["id", key_column]], on="id")
+        moves_by = moves.groupby(key_column)
+    empty = moves.iloc[0:0]
+    rows = []
+    for key, part in frame.groupby(key_column, sort=True):
+        name = part[name_column].iloc[0] or "—"
+        own = moves_by.get_group(key) if key in moves_by.groups else empty
+        rows.append(_row(str(key), str(name), part, own).as_dict())
+    return {"by": by, "rows": rows, "total": _row("", "", frame, moves).as_dict(), "as_of": moment.isoformat()}
