@@ -280,9 +280,12 @@ def _what_if_note(explained: dict[str, Any]) -> str:
     note = (explained.get("what_if") or {}).get("note") or ""
     if note.startswith("grade set by rule"):
         return _("The grade is set by a rule: %(reason)s") % {"reason": explained.get("grade_reason", "")}
-    return {"not graded": _("Not graded."), "already in the best class": _("Already in the best class.")}.get(
-        note, note
-    )
+    notes = {
+        "not graded": _("Not graded."),
+        "already in the best class": _("Already in the best class."),
+        "no entity is in a better class": _("No entity is in a better class."),
+    }
+    return notes.get(note, note)
 
 
 def _sub_indices(explained: dict[str, Any]) -> list[dict[str, Any]]:

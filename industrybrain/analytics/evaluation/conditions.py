@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 
 class ConditionError(ValueError):
@@ -45,7 +46,10 @@ class Condition:
         """A boolean array: does each row meet the condition?"""
         missing = self.columns - set(frame.columns)
         if missing:
-            raise ConditionError(f"{self.text!r} needs the column(s) {', '.join(sorted(missing))}")
+            raise ConditionError(
+                _("%(condition)s needs the column(s) %(columns)s")
+                % {"condition": repr(self.text), "columns": ", ".join(sorted(missing))}
+            )
         result = _Evaluator(frame, self.lists).visit(self.tree)
         return np.broadcast_to(np.asarray(result, dtype=bool), (len(frame),)).copy()
 
@@ -105,7 +109,7 @@ def _check(tree: ast.AST, lists: Mapping[str, tuple[Any, ...]]) -> None:
                *_COMPARE, *_ARITHMETIC)  # fmt: skip
     for node in ast.walk(tree):
         if not isinstance(node, allowed):
-            raise ConditionError(f"{type(node).__name__} is not allowed in a condition")
+            raise ConditionError(_("%(element)s is not allowed in a condition") % {"element": type(node).__name__})
         if isinstance(node, ast.Call) and not (
             isinstance(node.func, ast.Name)
             and node.func.id in _FUNCTIONS
@@ -113,7 +117,7 @@ def _check(tree: ast.AST, lists: Mapping[str, tuple[Any, ...]]) -> None:
             and isinstance(node.args[0], ast.Name)
             and not node.keywords
         ):
-            raise ConditionError("the only functions are missing(column) and present(column)")
+            raise ConditionError(_("the only functions are missing(column) and present(column)"))
         if isinstance(node, ast.Compare):
             for op, right in zip(node.ops, node.comparators, strict=True):
                 if isinstance(op, ast.In | ast.NotIn) and not (
@@ -122,9 +126,9 @@ def _check(tree: ast.AST, lists: Mapping[str, tuple[Any, ...]]) -> None:
                         isinstance(right, ast.List | ast.Tuple) and all(isinstance(e, ast.Constant) for e in right.elts)
                     )
                 ):
-                    raise ConditionError("`in` needs a list of the spec's `lists` or a literal list")
+                    raise ConditionError(_("`in` needs a list of the spec's `lists` or a literal list"))
         if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
-            raise ConditionError(f"{node.value!r} is not allowed in a condition")
+            raise ConditionError(_("%(element)s is not allowed in a condition") % {"element": repr(node.value)})
 
 
 def parse_condition(text: str, lists: Mapping[str, tuple[Any, ...]] | None = None) -> Condition:
@@ -132,6 +136,8 @@ def parse_condition(text: str, lists: Mapping[str, tuple[Any, ...]] | None = Non
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ConditionError(f"cannot read the condition {text!r}: {exc.msg}") from exc
+        raise ConditionError(
+            _("cannot read the condition %(condition)s: %(problem)s") % {"condition": repr(text), "problem": exc.msg}
+        ) from exc
     _check(tree, known)
     return Condition(text.strip(), tree.body, known)

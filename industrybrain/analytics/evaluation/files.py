@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from industrybrain.core.tabular import read_table, write_csv, write_xlsx
 
@@ -29,7 +30,7 @@ def read_data(path: str | Path, id_column: str) -> pd.DataFrame:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise EvaluationError(f"cannot read {path}: {exc.strerror}") from exc
+        raise EvaluationError(_("cannot read %(path)s: %(problem)s") % {"path": path, "problem": exc.strerror}) from exc
     table = read_table(data, path.name)
     frame = pd.DataFrame(table.rows, columns=table.columns, index=pd.Index(table.row_numbers, name="row"))
     for column in frame.columns:

@@ -8,6 +8,7 @@ literature has variants, the function names the one it computes (docs/evaluation
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 
 def min_rank(scores: np.ndarray, descending: bool = True) -> np.ndarray:
@@ -37,7 +38,7 @@ def entropy_weights(matrix: np.ndarray, shift: float = 0.0) -> np.ndarray:
     to [0.002, 1] to avoid ln 0). Columns without information (all equal) get weight 0; if none has any, equal."""
     x = np.asarray(matrix, dtype=float) + shift
     if np.any(x < 0):
-        raise ValueError("entropy weights need non-negative values (use the min-max variant for others)")
+        raise ValueError(_("entropy weights need non-negative values (use the min-max variant for others)"))
     m = x.shape[0]
     totals = x.sum(axis=0)
     p = np.divide(x, totals, out=np.full_like(x, 1.0 / m), where=totals > 0)
@@ -92,7 +93,7 @@ def winsor_limits(values: np.ndarray, skew_limit: float, kurtosis_limit: float, 
     low, high = (float(x[0]), float(x[-1])) if len(x) else (-np.inf, np.inf)
     lo_i, hi_i = 0, len(x) - 1
     working = x.copy()
-    for _ in range(max_points):
+    for _step in range(max_points):
         skew = skewness(working)
         if hi_i - lo_i < 3 or abs(skew) <= skew_limit or excess_kurtosis(working) <= kurtosis_limit:
             break
@@ -125,7 +126,7 @@ def weighted_geometric(
     """Π s^(w/Σw). Zeros: "zero" makes the product 0 (a zero anywhere cannot be compensated); "floor" raises
     values below `floor` to it first. Negative inputs are an error (normalise to a positive range first)."""
     if np.nanmin(values, initial=0.0) < 0:
-        raise ValueError("geometric aggregation needs non-negative children (normalise to e.g. [0, 1] first)")
+        raise ValueError(_("geometric aggregation needs non-negative children (normalise to e.g. [0, 1] first)"))
     present = ~np.isnan(values)
     used = np.where(present, weights, 0.0)
     total = used.sum(axis=1)
@@ -175,7 +176,7 @@ class TopsisFit:
     def __init__(self, matrix: np.ndarray, negative: np.ndarray, normalisation: str) -> None:
         complete = matrix[~np.isnan(matrix).any(axis=1)]
         if not len(complete):
-            raise ValueError("TOPSIS needs at least one row with every value")
+            raise ValueError(_("TOPSIS needs at least one row with every value"))
         self.negative, self.normalisation = negative, normalisation
         if normalisation == "vector":
             norms = np.sqrt((complete**2).sum(axis=0))

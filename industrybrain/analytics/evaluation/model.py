@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from . import methods
 from .spec import Leaf, Node, Normalisation
@@ -146,7 +147,9 @@ class LeafModel:
         elif n.method == "benchmark":
             p["benchmark"] = n.benchmark if isinstance(n.benchmark, float) else self._statistic(frame, value)
             if not p["benchmark"] or np.isnan(p["benchmark"]):
-                raise EvaluationError(f"{self.leaf.code}: the benchmark is 0 or cannot be computed from the data")
+                raise EvaluationError(
+                    _("%(code)s: the benchmark is 0 or cannot be computed from the data") % {"code": self.leaf.code}
+                )
 
     def _statistic(self, frame: pd.DataFrame, value: np.ndarray) -> float:
         statistic = self.normalisation.benchmark
@@ -271,7 +274,10 @@ class NodeModel:
             matrix = self._weight_inputs(outputs)
             negative = np.array([isinstance(c, LeafModel) and c.negative for c in self.children])
             if matrix.shape[0] < 2:
-                raise EvaluationError(f"{self.node.code}: {weighting} weights need at least two complete rows")
+                raise EvaluationError(
+                    _("%(code)s: %(weighting)s weights need at least two complete rows")
+                    % {"code": self.node.code, "weighting": weighting}
+                )
             if weighting == "critic":
                 weights = methods.critic_weights(matrix, negative)
             elif weighting == "entropy_minmax":
@@ -279,13 +285,14 @@ class NodeModel:
             else:
                 if (matrix < 0).any():
                     raise EvaluationError(
-                        f"{self.node.code}: entropy_raw needs non-negative values; use entropy_minmax"
+                        _("%(code)s: entropy_raw needs non-negative values; use entropy_minmax")
+                        % {"code": self.node.code}
                     )
                 weights = methods.entropy_weights(matrix)
         if self.factors is not None:
             weights = weights * self.factors
         if weights.sum() <= 0:
-            raise EvaluationError(f"{self.node.code}: the weights add up to 0")
+            raise EvaluationError(_("%(code)s: the weights add up to 0") % {"code": self.node.code})
         return weights / weights.sum()
 
     def _combine(self, outputs: Outputs) -> np.ndarray:

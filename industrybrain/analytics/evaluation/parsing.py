@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 
 from .conditions import Condition, ConditionError, parse_condition
 from .spec import (
@@ -48,7 +49,7 @@ class _Reader:
     def __init__(self, problems: list[tuple[str, str]], place: str, data: Any) -> None:
         self.problems, self.place = problems, place
         if not isinstance(data, dict):
-            self.fail("", "must be a mapping")
+            self.fail("", _("must be a mapping"))
             data = {}
         self.data: dict[str, Any] = data
 
@@ -58,7 +59,7 @@ class _Reader:
     def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if value is None or (not isinstance(value, str | int | float)) or str(value).strip() == "":
-            self.fail(key, "is required" if value is None else "must be text")
+            self.fail(key, _("is required") if value is None else _("must be text"))
             return ""
         return str(value).strip()
 
@@ -67,14 +68,17 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"must be a number, not {value!r}")
+            self.fail(key, _("must be a number, not %(value)s") % {"value": repr(value)})
             return default
         return float(value)
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
         value = self.data.get(key, default)
         if value not in choices:
-            self.fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
+            self.fail(
+                key,
+                _("must be one of %(choices)s, not %(value)s") % {"choices": ", ".join(choices), "value": repr(value)},
+            )
             return default
         return str(value)
 
@@ -96,13 +100,13 @@ def _normalisation(r: _Reader) -> Normalisation:
     method = r.choice("method", NORMALISATIONS, "minmax")
     low_high = r.data.get("range", [0, 1])
     if not (isinstance(low_high, list) and len(low_high) == 2 and all(isinstance(x, int | float) for x in low_high)):
-        r.fail("range", "must be two numbers, e.g. [0, 100]")
+        r.fail("range", _("must be two numbers, e.g. [0, 100]"))
         low_high = [0, 1]
     benchmark = r.data.get("benchmark")
     if benchmark is not None and not isinstance(benchmark, int | float) and benchmark not in BENCHMARK_STATISTICS:
-        r.fail("benchmark", f"must be a number or one of {', '.join(BENCHMARK_STATISTICS)}")
+        r.fail("benchmark", _("must be a number or one of %(choices)s") % {"choices": ", ".join(BENCHMARK_STATISTICS)})
     if method == "benchmark" and benchmark is None:
-        r.fail("benchmark", "is required by the benchmark method")
+        r.fail("benchmark", _("is required by the benchmark method"))
     result = Normalisation(
         method=method,
         range=(float(low_high[0]), float(low_high[1])),
@@ -113,11 +117,11 @@ def _normalisation(r: _Reader) -> Normalisation:
         target=r.number("target"),
     )
     if method == "goalposts" and (result.low is None or result.high is None or result.low >= result.high):
-        r.fail("", "goalposts need low < high")
+        r.fail("", _("goalposts need low < high"))
     if method == "target" and not result.target:
-        r.fail("target", "is required (and not 0) by the target method")
+        r.fail("target", _("is required (and not 0) by the target method"))
     if isinstance(result.benchmark, float) and result.benchmark == 0:
-        r.fail("benchmark", "must not be 0")
+        r.fail("benchmark", _("must not be 0"))
     return result
 
 
@@ -150,7 +154,7 @@ def _leaf(r: _Reader, defaults: dict[str, Any]) -> Leaf:
         normalise=_normalisation(_Reader(r.problems, r.child("normalise"), normalise)),
     )
     if leaf.missing.method == "group_mean" and not leaf.missing.group:
-        m.fail("group", "is required by group_mean")
+        m.fail("group", _("is required by group_mean"))
     return leaf
 
 
@@ -159,7 +163,7 @@ def _node(r: _Reader, defaults: dict[str, Any]) -> Node | Leaf:
         return _leaf(r, defaults)
     raw_children = r.data["children"]
     if not isinstance(raw_children, list) or not raw_children:
-        r.fail("children", "must be a non-empty list")
+        r.fail("children", _("must be a non-empty list"))
         raw_children = []
     children = tuple(
         _node(_Reader(r.problems, r.child("children", i), c), defaults) for i, c in enumerate(raw_children)
@@ -183,7 +187,7 @@ def _node(r: _Reader, defaults: dict[str, Any]) -> Node | Leaf:
     if node.weighting == "fixed":
         for i, child in enumerate(children):
             if child.weight is None or child.weight < 0:
-                r.problems.append((r.child("children", i) + ".weight", "fixed weighting needs a weight ≥ 0"))
+                r.problems.append((r.child("children", i) + ".weight", _("fixed weighting needs a weight ≥ 0")))
     return node
 
 
@@ -192,23 +196,23 @@ def _grading(r: _Reader, lists: dict[str, tuple[Any, ...]]) -> Grading:
     classes = []
     raw = r.data.get("classes")
     if not isinstance(raw, list) or not raw:
-        r.fail("classes", "must be a non-empty list")
+        r.fail("classes", _("must be a non-empty list"))
         raw = []
     for i, item in enumerate(raw):
         c = _Reader(r.problems, r.child("classes", i), item)
         band = ClassBand(c.text("grade"), c.number("min"), c.number("top"))
         last = i == len(raw) - 1
         if method == "bands" and band.min_score is None and not last:
-            c.fail("min", "every class but the last needs the score it starts at")
+            c.fail("min", _("every class but the last needs the score it starts at"))
         if method == "percentiles" and band.top is None and not last:
-            c.fail("top", "every class but the last needs the share of ranks it holds (0-1)")
+            c.fail("top", _("every class but the last needs the share of ranks it holds (0-1)"))
         classes.append(band)
     overrides = []
     for i, item in enumerate(r.data.get("overrides") or []):
         o = _Reader(r.problems, r.child("overrides", i), item)
         condition = o.condition("when", lists)
         if condition is None:
-            o.fail("when", "is required")
+            o.fail("when", _("is required"))
             continue
         grade = o.data.get("grade")
         overrides.append(
@@ -219,13 +223,13 @@ def _grading(r: _Reader, lists: dict[str, tuple[Any, ...]]) -> Grading:
 
 def _check_tree(problems: list[tuple[str, str]], place: str, tree: Node | Leaf) -> None:
     if not isinstance(tree, Node):
-        problems.append((place, "the tree's root must have children"))
+        problems.append((place, _("the tree's root must have children")))
         return
     codes = [n.code for n in tree.walk()]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
-        problems.append((place, f"node code {code!r} is used twice"))
+        problems.append((place, _("node code %(code)s is used twice") % {"code": repr(code)}))
     for code in sorted(set(codes) & set(RESULT_COLUMNS)):
-        problems.append((place, f"{code!r} names a result column; choose another node code"))
+        problems.append((place, _("%(code)s names a result column; choose another node code") % {"code": repr(code)}))
 
 
 def _uncertainty(r: _Reader) -> Uncertainty:
@@ -233,12 +237,16 @@ def _uncertainty(r: _Reader) -> Uncertainty:
         value = r.data.get(key) or []
         bad = [v for v in value if v not in allowed]
         if bad:
-            r.fail(key, f"unknown {', '.join(map(str, bad))}; allowed: {', '.join(allowed)}")
+            r.fail(
+                key,
+                _("unknown %(bad)s; allowed: %(allowed)s")
+                % {"bad": ", ".join(map(str, bad)), "allowed": ", ".join(allowed)},
+            )
         return tuple(v for v in value if v in allowed)
 
     runs = int(r.number("runs", 1000) or 1000)
     if not 10 <= runs <= 100_000:
-        r.fail("runs", "must be between 10 and 100000")
+        r.fail("runs", _("must be between 10 and 100000"))
     return Uncertainty(
         runs=runs,
         seed=int(r.number("seed", 20261122) or 0),
@@ -276,25 +284,27 @@ def _shapes(r: _Reader) -> None:
     for key, kind in _SHAPES.items():
         value = r.data.get(key)
         if value is not None and not isinstance(value, kind):
-            r.fail(key, "must be a mapping" if kind is dict else "must be a list")
+            r.fail(key, _("must be a mapping") if kind is dict else _("must be a list"))
             r.data = {**r.data, key: None}
     for name, values in (r.data.get("lists") or {}).items():
         if not isinstance(values, list) or not all(isinstance(v, str | int | float) for v in values):
-            r.fail(f"lists.{name}", "must be a list of texts or numbers")
+            r.fail(f"lists.{name}", _("must be a list of texts or numbers"))
     if not all(isinstance(g, str) for g in r.data.get("rank_within") or []):
-        r.fail("rank_within", "must be a list of column names")
+        r.fail("rank_within", _("must be a list of column names"))
     for i, item in enumerate(r.data.get("classes") or []):
         if not isinstance(item, dict) or "code" not in item:
-            r.fail(f"classes[{i}]", "must be a mapping with a code")
+            r.fail(f"classes[{i}]", _("must be a mapping with a code"))
     for grade, items in (r.data.get("policies") or {}).items():
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            r.fail(f"policies.{grade}", "must be a list of mappings")
+            r.fail(f"policies.{grade}", _("must be a list of mappings"))
 
 
 def parse_spec(data: Any) -> Spec:
     """A Spec from parsed YAML; SpecError lists every problem."""
     if _expanded_size_exceeds(data, MAX_SPEC_NODES):
-        raise SpecError([("", f"the spec has more than {MAX_SPEC_NODES} values (aliases expanded)")])
+        raise SpecError(
+            [("", _("the spec has more than %(limit)d values (aliases expanded)") % {"limit": MAX_SPEC_NODES})]
+        )
     problems: list[tuple[str, str]] = []
     r = _Reader(problems, "", data)
     _shapes(r)
@@ -310,7 +320,7 @@ def parse_spec(data: Any) -> Spec:
         p = _Reader(problems, f"populations[{i}]", item)
         tree_data = p.data.get("tree") or r.data.get("tree")
         if tree_data is None:
-            p.fail("tree", "is required (here or at the top of the spec)")
+            p.fail("tree", _("is required (here or at the top of the spec)"))
             continue
         tree = _node(_Reader(problems, p.child("tree"), tree_data), defaults)
         _check_tree(problems, p.child("tree"), tree)
@@ -327,7 +337,7 @@ def parse_spec(data: Any) -> Spec:
         t = _Reader(problems, f"tiers[{i}]", item)
         requires = t.condition("requires", lists)
         if requires is None:
-            t.fail("requires", "is required")
+            t.fail("requires", _("is required"))
             continue
         tiers.append(Tier(t.text("code"), t.text("name"), requires, t.condition("reserve", lists)))
     classes = tuple(
@@ -370,7 +380,12 @@ def _check_classes(problems: list[tuple[str, str]], spec: Spec) -> None:
             o.grade for o in population.grading.overrides if o.grade is not None
         ]
         for grade in sorted(set(named) - known):
-            problems.append((f"populations[{i}].grading", f"grade {grade!r} is not among the spec's classes"))
+            problems.append(
+                (
+                    f"populations[{i}].grading",
+                    _("grade %(grade)s is not among the spec's classes") % {"grade": repr(grade)},
+                )
+            )
 
 
 def spec_digest(data: dict[str, Any]) -> str:
@@ -383,11 +398,11 @@ def load_spec_text(text: str) -> Spec:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError([("", f"not valid YAML: {exc}")]) from exc
+        raise SpecError([("", _("not valid YAML: %(problem)s") % {"problem": exc})]) from exc
     try:
         return parse_spec(data)
     except (TypeError, AttributeError) as exc:  # a shape no check above foresaw: still the spec's fault
-        raise SpecError([("", f"unexpected structure: {exc}")]) from exc
+        raise SpecError([("", _("unexpected structure: %(problem)s") % {"problem": exc})]) from exc
 
 
 def load_spec(path: str | Path) -> Spec:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from .methods import min_rank
 from .model import EvaluationError, NodeModel, Outputs, Variant
@@ -50,17 +51,17 @@ def prepare(spec: Spec, data: pd.DataFrame) -> pd.DataFrame:
     """The input table checked: id column present and unique, every column the spec reads present, numbers
     numeric. Problems are reported together, naming rows and columns."""
     if spec.id_column not in data.columns:
-        raise EvaluationError(f"the data has no id column {spec.id_column!r}")
+        raise EvaluationError(_("the data has no id column %(column)s") % {"column": repr(spec.id_column)})
     problems = []
     absent = sorted(spec.input_columns - set(data.columns))
     if absent:
-        problems.append(f"missing column(s): {', '.join(absent)}")
+        problems.append(_("missing column(s): %(columns)s") % {"columns": ", ".join(absent)})
     ids = data[spec.id_column].astype(str).str.strip()
     if (ids == "").any() or data[spec.id_column].isna().any():
-        problems.append("some rows have no id")
+        problems.append(_("some rows have no id"))
     duplicated = sorted(set(ids[ids.duplicated()]))
     if duplicated:
-        problems.append(f"duplicate ids: {', '.join(duplicated[:10])}")
+        problems.append(_("duplicate ids: %(ids)s") % {"ids": ", ".join(duplicated[:10])})
     frame = data.copy()
     frame[spec.id_column] = ids
     numeric = {c for p in spec.populations for leaf in p.tree.leaves() for c in leaf.columns} & set(data.columns)
@@ -72,7 +73,10 @@ def prepare(spec: Spec, data: pd.DataFrame) -> pd.DataFrame:
         for position in np.flatnonzero(bad.to_numpy())[:10]:
             # Files read by `files.read_data` carry their spreadsheet row numbers as the index.
             row = frame.index[position] if frame.index.name == "row" else position + 2
-            problems.append(f"row {row}, column {column}: {frame[column].iloc[position]!r} is not a number")
+            problems.append(
+                _("row %(row)s, column %(column)s: %(value)s is not a number")
+                % {"row": row, "column": column, "value": repr(frame[column].iloc[position])}
+            )
         frame[column] = values
     if problems:
         raise EvaluationError("; ".join(problems))

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from industrybrain.datahub.models import Indicator
 from industrybrain.datahub.periods import Period
@@ -43,8 +44,11 @@ def _indicators(spec: Spec, attributes: set[str]) -> dict[str, Indicator]:
     unknown = sorted(wanted - set(found))
     if unknown:
         raise EvaluationError(
-            f"the spec reads {', '.join(unknown)}, which are neither indicators of the catalogue nor columns "
-            f"the data hub provides ({', '.join(sorted(attributes))})"
+            _(
+                "the spec reads %(columns)s, which are neither indicators of the catalogue nor columns "
+                "the data hub provides (%(provided)s)"
+            )
+            % {"columns": ", ".join(unknown), "provided": ", ".join(sorted(attributes))}
         )
     return found
 
@@ -86,7 +90,9 @@ def enterprise_table(spec: Spec, region: Region, year: int) -> pd.DataFrame:
     period = Period("Y", year, 1)
     for code, indicator in _indicators(spec, set(frame.columns)).items():
         if indicator.level != "enterprise":
-            raise EvaluationError(f"{code} is a region-level indicator; this spec evaluates enterprises")
+            raise EvaluationError(
+                _("%(code)s is a region-level indicator; this spec evaluates enterprises") % {"code": code}
+            )
         question = statistics.Question(indicator=code, period=period, region=region.code, by=None)
         values = statistics.enterprise_values(question, indicator, period)
         frame[code] = frame["uscc"].map(values).astype(float)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from industrybrain.analytics.evaluation import explain as explain_module
 from industrybrain.analytics.evaluation import files
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             if options["verify"]:
                 return self._verify(options["verify"])
             if not options["spec"]:
-                raise CommandError("name a spec (file or code)")
+                raise CommandError(_("name a spec (file or code)"))
             if options["data"]:
                 return self._file_mode(options)
             return self._hub_mode(options)
@@ -64,17 +65,20 @@ class Command(BaseCommand):
         if not path.exists():
             path = operations.shipped_spec_path(name) or path
         if not path.exists():
-            raise CommandError(f"no spec file or shipped spec named {name!r}")
+            raise CommandError(_("no spec file or shipped spec named %(name)s") % {"name": repr(name)})
         return load_spec(path)
 
     def _file_mode(self, options: dict[str, Any]) -> None:
         spec = self._spec_file(options["spec"])
         if not options["out"] and not options["explain"]:
-            raise CommandError("file mode needs --out (or --explain ID)")
+            raise CommandError(_("file mode needs --out (or --explain ID)"))
         evaluation = evaluate(spec, files.read_data(options["data"], spec.id_column))
         if options["out"]:
             rows = files.write_results(evaluation, options["out"])
-            self.stdout.write(f"{spec.name} ({spec.version}): {rows} rows written to {options['out']}")
+            self.stdout.write(
+                _("%(spec)s (%(version)s): %(rows)s rows written to %(path)s")
+                % {"spec": spec.name, "version": spec.version, "rows": rows, "path": options["out"]}
+            )
         self._print_summary(evaluation)
         if options["explain"]:
             self._print_explanation(evaluation, options["explain"])
@@ -96,13 +100,13 @@ class Command(BaseCommand):
         try:
             explained = explain_module.explain(evaluation, entity_id)
         except KeyError as exc:
-            raise CommandError(f"no entity {entity_id!r} in the data") from exc
+            raise CommandError(_("no entity %(id)s in the data") % {"id": repr(entity_id)}) from exc
         self.stdout.write(json.dumps(operations.json_safe(explained), ensure_ascii=False, indent=2, default=str))
 
     # --- data-hub mode -----------------------------------------------------------------------------------
     def _hub_mode(self, options: dict[str, Any]) -> None:
         if not options["period"]:
-            raise CommandError("give --period YEAR (data-hub mode) or --data FILE (file mode)")
+            raise CommandError(_("give --period YEAR (data-hub mode) or --data FILE (file mode)"))
         user = acting_user(options["user"])
         name = options["spec"]
         spec_row = (
@@ -127,7 +131,7 @@ class Command(BaseCommand):
         if options["out"]:
             evaluation = operations.evaluation_of(run)
             files.write_results(evaluation, options["out"])
-            self.stdout.write(f"  results written to {options['out']}")
+            self.stdout.write("  " + _("results written to %(path)s") % {"path": options["out"]})
         if options["explain"]:
             print_json = json.dumps(operations.explain(run, options["explain"], user), ensure_ascii=False, indent=2)
             self.stdout.write(print_json)
@@ -135,7 +139,7 @@ class Command(BaseCommand):
     def _region(self, code: str) -> Region:
         region = Region.objects.filter(code=code).first()
         if region is None:
-            raise CommandError(f"unknown region {code}")
+            raise CommandError(_("unknown region %(code)s") % {"code": code})
         return region
 
     def _list(self) -> None:
@@ -145,13 +149,13 @@ class Command(BaseCommand):
                 f"{run.created:%Y-%m-%d %H:%M}  spec {run.spec_digest[:10]}  data {run.data_version or '—'}"
             )
         if not EvaluationSpec.objects.exists():
-            self.stdout.write("no specs are loaded (run migrate)")
+            self.stdout.write(_("no specs are loaded (run migrate)"))
 
     def _verify(self, run_id: int) -> None:
         run = EvaluationRun.objects.filter(pk=run_id).first()
         if run is None:
-            raise CommandError(f"no run {run_id}")
+            raise CommandError(_("no run %(id)s") % {"id": run_id})
         result = operations.verify_run(run)
         self.stdout.write(json.dumps(result, indent=2))
         if not result["identical"]:
-            raise CommandError("the run does not reproduce")
+            raise CommandError(_("the run does not reproduce"))
