@@ -8,6 +8,7 @@ action changes nothing. `at` lets the demo and tests replay time; everything els
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from industrybrain.accounts.choices import Role
 from industrybrain.accounts.models import Department, User
-from industrybrain.registry.models import Enterprise, Region
+from industrybrain.registry.models import Enterprise
 
 from . import workdays
 from .choices import Action, Channel, Level, PartRole, Satisfaction, Status
@@ -55,7 +56,11 @@ def _record(
 
 
 def _locked(request: ServiceRequest) -> ServiceRequest:
-    return ServiceRequest.objects.select_for_update().select_related("region", "category").get(pk=request.pk)
+    # OF self: locking the joined region and category rows too would make every request of a category
+    # contend (and deadlock) with every other.
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",)).select_related("region", "category").get(pk=request.pk)
+    )
 
 
 def _require(text: str, message: str) -> str:
@@ -107,16 +112,9 @@ def _check_attributes(category: Category, values: dict[str, Any]) -> dict[str, A
     return clean
 
 
-def _number(region: Region, at: dt.datetime) -> str:
-    year = workdays.local_date(at).year
-    prefix = f"QH{region.code}-{year}-"
-    last = (
-        ServiceRequest.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:06d}"
+def _number(request: ServiceRequest) -> str:
+    """QH<county>-<year>-<id>: unique without a counter that concurrent filings would fight over."""
+    return f"QH{request.region_id}-{workdays.local_date(request.created).year}-{request.pk:07d}"
 
 
 @dataclass
@@ -151,7 +149,7 @@ def file_request(new: NewRequest, user: Any, at: dt.datetime | None = None) -> S
     county = new.enterprise.region
     with transaction.atomic():
         request = ServiceRequest.objects.create(
-            number=_number(county, moment), enterprise=new.enterprise, region=county, category=new.category,
+            number=f"new-{uuid.uuid4().hex[:28]}", enterprise=new.enterprise, region=county, category=new.category,
             title=_require(new.title, _("A title is required.")),
             description=_require(new.description, _("A description is required.")),
             attributes=attributes, channel=new.channel, contact_name=new.contact_name, contact_phone=new.contact_phone,
@@ -159,6 +157,8 @@ def file_request(new: NewRequest, user: Any, at: dt.datetime | None = None) -> S
             registered_by=user if getattr(user, "pk", None) else None, status=Status.RECEIVED,
             complexity=new.category.complexity, created=moment,
         )  # fmt: skip
+        request.number = _number(request)
+        request.save(update_fields=["number"])
         _record(request, Action.CREATE, user, moment, "", channel=new.channel)
         routing = Routing.objects.filter(category=new.category, region=county).select_related("department").first()
         if routing is not None:
