@@ -11,8 +11,11 @@ urlpatterns = [
     path("api/", include("industrybrain.datahub.api.urls")),
     path("api/", include("industrybrain.analytics.api.urls")),
     path("api/", include("industrybrain.evaluations.api.urls")),
+    path("api/", include("industrybrain.servicedesk.api.urls")),
+    path("open311/v2/", include("industrybrain.servicedesk.open311_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("industrybrain.accounts.urls")),
     path("evaluations/", include("industrybrain.evaluations.urls")),
+    path("servicedesk/", include("industrybrain.servicedesk.urls")),
     path("", include("industrybrain.registry.urls")),
 ]

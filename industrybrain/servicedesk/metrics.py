@@ -141,6 +141,7 @@ def metrics(requests: QuerySet[ServiceRequest], by: str, now: dt.datetime | None
         return {"by": by, "rows": [], "total": Row("", "").as_dict(), "as_of": moment.isoformat()}
     key_column, name_column = _KEYS[by]
     frame[key_column] = frame[key_column].fillna("")
+    frame[name_column] = frame[name_column].fillna("")
     if by == "department":  # departments are credited with their own hand-overs, signings and returns
         moves_by = moves.groupby("department")
     else:

@@ -174,14 +174,16 @@ class ServiceRequest(models.Model):
 
     @classmethod
     def visibility_filter(cls, user: Any) -> Q | None:
-        """Enterprises see their own requests; clerks their department's (lead or assisting); supervisors,
-        administrators and analysts their region's subtree."""
+        """Enterprises see their own requests; clerks their department's (lead or assisting) and those they
+        registered; supervisors, administrators and analysts their region's subtree."""
         if user.role == Role.ENTERPRISE:
             return Q(enterprise_id=user.enterprise_id) if user.enterprise_id else Q(pk__in=[])
         if user.role == Role.CLERK:
             if not user.department_id:
                 return Q(pk__in=[])
-            return Q(lead_department_id=user.department_id) | Q(parts__department_id=user.department_id)
+            # A subquery, not a join: a lead department also has a part, and a join would list the request twice.
+            parts = Part.objects.filter(department_id=user.department_id).values("request_id")
+            return Q(lead_department_id=user.department_id) | Q(pk__in=parts) | Q(registered_by_id=user.pk)
         if user.scope_path is None or user.scope_park_id:
             return Q(pk__in=[])
         return Q(region__path__startswith=user.scope_path)
