@@ -145,6 +145,61 @@ DEPARTMENTS = (
     ("ZJJ", "住房和城乡建设局"),
     ("SWJU", "税务局"),
     ("GDGS", "供电公司"),
+    # Everything else a county-level government has that an enterprise may need (about sixty units in all):
+    # its other working departments, the vertically managed offices, public utilities, 群团 and the county's
+    # branch or contact point of city- and province-level bodies. A name with braces is formatted with
+    # {county} (临海市), {short} (临海), {city} (台州市), {city_short} (台州) and {province_short} (浙江);
+    # any other name follows the county's name.
+    ("GAJ", "公安局"),
+    ("JTYSJ", "交通运输局"),
+    ("YJGLJ", "应急管理局"),
+    ("SLJ", "水利局"),
+    ("NYNCJ", "农业农村局"),
+    ("WGLTJ", "文化和广电旅游体育局"),
+    ("WSJKJ", "卫生健康局"),
+    ("JYJ", "教育局"),
+    ("MZJ", "民政局"),
+    ("SFJ", "司法局"),
+    ("TYJRJ", "退役军人事务局"),
+    ("SJJ", "审计局"),
+    ("TJJ", "统计局"),
+    ("YBJ", "医疗保障局"),
+    ("ZHZFJ", "综合行政执法局"),
+    ("XFJ", "信访局"),
+    ("DSJJ", "大数据发展管理局"),
+    ("ZWFW", "政务服务管理办公室"),
+    ("JRZX", "地方金融发展服务中心"),
+    ("TZCJ", "投资促进中心"),
+    ("ZXQY", "中小企业发展服务中心"),
+    ("BDCDJ", "不动产登记服务中心"),
+    ("GGZY", "公共资源交易中心"),
+    ("KFQ", "{short}经济开发区管理委员会"),
+    ("XFJY", "消防救援大队"),
+    ("QXJ", "气象局"),
+    ("YCJ", "烟草专卖局"),
+    ("FY", "人民法院"),
+    ("JCY", "人民检察院"),
+    ("GXS", "供销合作社联合社"),
+    ("GSL", "工商业联合会"),
+    ("ZGH", "总工会"),
+    ("KX", "科学技术协会"),
+    ("MCH", "中国国际贸易促进委员会{county}支会"),
+    ("GJJ", "{city}住房公积金管理中心{short}分中心"),
+    ("JRJG", "国家金融监督管理总局{short}监管支局"),
+    # Since the 2023 reform the People's Bank and SAFE keep no county sub-branches: the county deals with the
+    # city branch, represented here by its contact for the county so that routing stays inside the county.
+    ("RMYH", "中国人民银行{city_short}市分行（{short}）"),
+    ("WHGLJ", "国家外汇管理局{city_short}市分局（{short}）"),
+    ("HG", "{city_short}海关驻{short}办事处"),  # a city's customs office, with an office in the county
+    ("XB", "中国出口信用保险公司{province_short}分公司{city_short}办事处（{short}）"),
+    ("DX", "中国电信{short}分公司"),
+    ("YD", "中国移动{short}分公司"),
+    ("LT", "中国联通{short}分公司"),
+    ("YZ", "中国邮政集团有限公司{county}分公司"),
+    ("SWJT", "水务集团有限公司"),
+    ("RQGS", "燃气有限公司"),
+    ("RCZX", "人才发展服务中心"),
+    ("SBZX", "社会保险事业管理中心"),
 )
 
 
@@ -376,19 +431,39 @@ def _write_plans(plans: list[CountyPlan], counties: dict[str, Region]) -> tuple[
     return parks, enterprises
 
 
+def department_name(template: str, county: Region) -> str:
+    """A `DEPARTMENTS` name for a county: formatted if it has braces, else after the county's name."""
+    if "{" not in template:
+        return f"{county.name}{template}"
+    city = county.parent or county
+    province = city.parent or city
+    return template.format(
+        county=county.name, short=short_name(county.name), city=city.name, city_short=short_name(city.name),
+        province_short=province.name.removesuffix("省"),
+    )  # fmt: skip
+
+
 def _write_departments(counties: Iterable[Region]) -> list[Department]:
     return _bulk_create_logged(
         Department,
         [
-            Department(code=f"{county.code}-{short}", name=f"{county.name}{name}", region=county)
+            Department(code=f"{county.code}-{short}", name=department_name(name, county), region=county)
             for county in counties
             for short, name in DEPARTMENTS
         ],
     )
 
 
+DEMO_MAIL_DOMAIN = "demo.industrybrain.invalid"  # reserved: mail to the demo's people never leaves the machine
+
+
+def demo_email(username: str) -> str:
+    return f"{username}@{DEMO_MAIL_DOMAIN}"
+
+
 def _write_users(root: Region, county: Region, enterprise: Enterprise, password: str) -> dict[str, str]:
     clerk_department = Department.objects.get(code=f"{county.code}-JXJ")
+    commerce = Department.objects.get(code=f"{county.code}-SWJ")
     personas = [
         ("demo_admin", Role.ADMINISTRATOR, {"scope_region": root, "is_staff": True}, f"administrator, {root.name}"),
         ("demo_analyst", Role.ANALYST, {"scope_region": root}, f"analyst, {root.name}"),
@@ -396,8 +471,20 @@ def _write_users(root: Region, county: Region, enterprise: Enterprise, password:
         (
             "department_clerk",
             Role.CLERK,
-            {"scope_region": county, "department": clerk_department},
+            {"scope_region": county, "department": clerk_department, "email": demo_email("department_clerk")},
             f"clerk, {clerk_department.name}",
+        ),
+        (
+            "commerce_clerk",
+            Role.CLERK,
+            {"scope_region": county, "department": commerce, "email": demo_email("commerce_clerk")},
+            f"clerk, {commerce.name}",
+        ),
+        (
+            "supervisor",
+            Role.SUPERVISOR,
+            {"scope_region": county, "email": demo_email("supervisor")},
+            f"supervisor (督办 office), {county.name}",
         ),
         ("enterprise_user", Role.ENTERPRISE, {"enterprise": enterprise}, f"enterprise user, {enterprise.name}"),
     ]

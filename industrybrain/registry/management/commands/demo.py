@@ -52,6 +52,7 @@ class Command(BaseCommand):
         from industrybrain.accounts.models import User
         from industrybrain.datahub import demo
         from industrybrain.evaluations.demo import run_demo_evaluations
+        from industrybrain.servicedesk.demo import build_service_desk
 
         admin = User.objects.get(username="demo_admin")
         self.stdout.write("Generating statistics (one batch per form and year) …")
@@ -64,6 +65,8 @@ class Command(BaseCommand):
         files = demo.write_demo_files(Path(settings.DATA_DIR) / "demo-files", sample, admin.scope_region)
         self.stdout.write("Running the evaluations (亩均, digital-economy index, smart-manufacturing maturity) …")
         runs = run_demo_evaluations(scale, admin, progress=lambda m: self.stdout.write(f"  {m}"))
+        self.stdout.write("Replaying a year of service-desk requests through the operations …")
+        desk = build_service_desk(scale, seed, progress=lambda m: self.stdout.write(f"  {m}"))
         return {
             "evaluation_runs": len(runs),
             "facts": facts.facts,
@@ -71,6 +74,7 @@ class Command(BaseCommand):
             "warnings": facts.warnings,
             "targets": len(targets),
             "files": [str(f) for f in files],
+            "service_desk": desk.as_dict(),
         }
 
     def _drop_embedded_database(self) -> None:
@@ -87,6 +91,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Statistics: {built['facts']:,} values in {built['batches']} batches "
                 f"({built['warnings']} warnings to look at); files to try importing: {', '.join(built['files'])}"
+            )
+        if "service_desk" in built:
+            desk = built["service_desk"]
+            statuses = ", ".join(f"{count} {status}" for status, count in desk["statuses"].items() if count)
+            self.stdout.write(
+                f"Service desk: {desk['requests']:,} requests {desk['first_day']} – {desk['last_day']} ({statuses}); "
+                f"{desk['open']} open, {desk['overdue_open']} of them overdue; {desk['events']:,} timeline events"
             )
         self.stdout.write(f"Log in with any of these users, password {built['password']}:")
         for username, description in built["users"].items():
