@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +14,15 @@ class ServicedeskConfig(AppConfig):
         from .models import CalendarOverride
 
         post_migrate.connect(_load_catalogue, sender=self)
+
+        def forget(**kwargs: object) -> None:
+            workdays.forget_overrides()
+            transaction.on_commit(workdays.forget_overrides)  # again once committed: no reader kept the old day
+
         for signal in (post_save, post_delete):
-            signal.connect(lambda **kwargs: workdays.forget_overrides(), sender=CalendarOverride, weak=False,
-                           dispatch_uid=f"servicedesk-calendar-{signal is post_save}")  # fmt: skip
+            signal.connect(
+                forget, sender=CalendarOverride, weak=False, dispatch_uid=f"servicedesk-calendar-{signal is post_save}"
+            )
 
 
 def _load_catalogue(**kwargs: object) -> None:

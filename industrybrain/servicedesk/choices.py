@@ -78,6 +78,7 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    LAPSED = "lapsed", _("Lapsed (the request left the department)")
 
 
 class CategoryGroup(models.TextChoices):

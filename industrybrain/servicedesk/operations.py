@@ -25,7 +25,7 @@ from industrybrain.accounts.models import Department, User
 from industrybrain.registry.models import Enterprise
 
 from . import workdays
-from .choices import Action, Channel, Level, PartRole, Satisfaction, Status
+from .choices import Action, Channel, ExtensionStatus, Level, PartRole, Satisfaction, Status
 from .models import Category, DeadlineRule, Event, Extension, Part, Routing, ServiceRequest
 from .transitions import TransitionError, check, is_supervisor_of
 
@@ -226,8 +226,12 @@ def sign(
         check(request, Action.SIGN, user)
         before = request.status
         if complexity and complexity != request.complexity:
+            # Shift by the difference in allowed days, so escalation's new clock, extensions and suspensions
+            # that already moved the deadline still count.
+            difference = _days(complexity)[0] - _days(request.complexity)[0]
             request.complexity = complexity
-            request.deadline = workdays.deadline_after(request.created, _days(complexity)[0])
+            if request.deadline is not None:
+                request.deadline = workdays.deadline_after(request.deadline, difference)
         request.status, request.signed_at = Status.HANDLING, moment
         request.save()
         _record(request, Action.SIGN, user, moment, before, complexity=request.complexity,
@@ -247,7 +251,9 @@ def return_request(request: ServiceRequest, user: Any, reason: str, at: dt.datet
         request.returned_count += 1
         request.save()
         Part.objects.filter(request=request).delete()
-        _record(request, Action.RETURN, user, moment, before, reason, department=department.code if department else "")
+        lapsed = _lapse_extensions(request, moment)
+        _record(request, Action.RETURN, user, moment, before, reason, department=department.code if department else "",
+                lapsed_extensions=lapsed)  # fmt: skip
     notify_supervisors(request, _("Request %(number)s was returned") % {"number": request.number}, reason)
     return request
 
@@ -264,6 +270,7 @@ def transfer(
         if to == request.lead_department:
             raise ValidationError({"department": _("The request is already with this department.")})
         request.transferred_count += 1
+        _lapse_extensions(request, moment)  # the new lead asks for its own time if it needs it
         _dispatch(request, _department_for(request, to), [], user, moment, reason, action=Action.TRANSFER)
     return request
 
@@ -296,10 +303,12 @@ def escalate(request: ServiceRequest, user: Any, reason: str, at: dt.datetime | 
         request.level = NEXT_LEVEL[Level(request.level)]
         request.status, request.lead_department = Status.RECEIVED, None
         request.deadline = workdays.deadline_after(moment, _days(request.complexity)[0])
+        request.warned_at = request.overdue_at = None  # the new clock gets its own warning and 督办
         request.escalated_count += 1
         request.save()
         Part.objects.filter(request=request).delete()
-        _record(request, Action.ESCALATE, user, moment, before, reason, level=request.level)
+        lapsed = _lapse_extensions(request, moment)
+        _record(request, Action.ESCALATE, user, moment, before, reason, level=request.level, lapsed_extensions=lapsed)
     notify_supervisors(request, _("Request %(number)s was escalated to you") % {"number": request.number}, reason)
     return request
 
@@ -307,24 +316,28 @@ def escalate(request: ServiceRequest, user: Any, reason: str, at: dt.datetime | 
 def merge(request: ServiceRequest, user: Any, into: ServiceRequest, at: dt.datetime | None = None) -> ServiceRequest:
     """A duplicate is merged into the request that carries on (same enterprise, still open)."""
     moment = _now(at)
-    if into.pk == request.pk or into.enterprise_id != request.enterprise_id or not into.is_open:
-        raise ValidationError({"into": _("Merge into another open request of the same enterprise.")})
     with transaction.atomic():
         request = _locked(request)
         check(request, Action.MERGE, user)
+        into = _locked(into)
+        if into.pk == request.pk or into.enterprise_id != request.enterprise_id or not into.is_open:
+            raise ValidationError({"into": _("Merge into another open request of the same enterprise.")})
+        check(into, Action.COMMENT, user)
         before = request.status
         request.status, request.merged_into = Status.MERGED, into
         request.save()
-        _record(request, Action.MERGE, user, moment, before, into=into.number)
-        _record(
-            into,
-            Action.COMMENT,
-            user,
-            moment,
-            into.status,
-            _("%(number)s was merged into this request.") % {"number": request.number},
-        )
+        lapsed = _lapse_extensions(request, moment)
+        _record(request, Action.MERGE, user, moment, before, into=into.number, lapsed_extensions=lapsed)
+        note = _("%(number)s was merged into this request.") % {"number": request.number}
+        _record(into, Action.COMMENT, user, moment, into.status, note)
     return request
+
+
+def _lapse_extensions(request: ServiceRequest, at: dt.datetime) -> int:
+    """A pending extension was the previous lead's: it lapses when the request leaves that department."""
+    return request.extensions.filter(status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.LAPSED, decided_at=at
+    )
 
 
 # --- the clock -------------------------------------------------------------------------------------------
@@ -467,8 +480,8 @@ def rate(
             request.warned_at = request.overdue_at = None
         request.save()
         _record(request, Action.RATE, user, moment, before, comment, satisfaction=satisfaction)
-        if reopen:
-            _record(request, Action.REOPEN, user, moment, Status.CLOSED, comment)
+        if reopen:  # the rating moved it back to handling; this marks the revisit (回访, 重办)
+            _record(request, Action.REOPEN, user, moment, request.status, comment)
     if reopen and request.lead_department:
         notify_department(
             request.lead_department, _("Request %(number)s reopened") % {"number": request.number}, comment

@@ -57,11 +57,12 @@ def is_workday(day: dt.date) -> bool:
 
 
 def add_workdays(day: dt.date, count: int) -> dt.date:
-    """The `count`-th working day after `day` (day itself not counted); count 0 is the day itself."""
-    found = 0
-    current = day
-    while found < count:
-        current += dt.timedelta(days=1)
+    """The `count`-th working day after `day` (day itself not counted); count 0 is the day itself; a
+    negative count goes back (the `-count`-th working day before `day`)."""
+    step = dt.timedelta(days=1 if count >= 0 else -1)
+    found, current = 0, day
+    while found < abs(count):
+        current += step
         if is_workday(current):
             found += 1
     return current

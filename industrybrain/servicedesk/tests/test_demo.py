@@ -94,8 +94,8 @@ def test_every_timeline_follows_the_transition_table(built, db) -> None:
         state = ""
         for previous, event in zip([None, *events], events, strict=False):
             assert previous is None or previous.time <= event.time  # written in the order it happened
-            if event.action == Action.REOPEN:  # recorded beside the rating that reopened the request
-                assert previous.action == Action.RATE and (event.from_status, event.to_status) == ("closed", state)
+            if event.action == Action.REOPEN:  # marks the revisit right after the rating that reopened it
+                assert previous.action == Action.RATE and (event.from_status, event.to_status) == (state, "handling")
                 continue
             assert event.from_status == state, (request.number, event.action)
             if event.action in TABLE:
