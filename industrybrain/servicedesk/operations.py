@@ -50,7 +50,7 @@ def _record(
         request=request, time=at, action=action, from_status=before, to_status=request.status,
         actor=user if getattr(user, "pk", None) else None,
         actor_name=user.get_username() if getattr(user, "pk", None) else "system",
-        department=getattr(user, "department", None) if getattr(user, "role", "") == Role.CLERK else None,
+        department_id=getattr(user, "department_id", None) if getattr(user, "role", "") == Role.CLERK else None,
         note=note, data=data,
     )  # fmt: skip
 

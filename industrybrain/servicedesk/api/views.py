@@ -160,7 +160,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         queryset = visible_requests(self.request.user).select_related(
             "category", "enterprise", "region", "lead_department"
         )
-        if self.action == "list":
+        if self.action != "retrieve":  # lists use few columns; actions only need the row (detail_of reads again)
             return queryset
         return queryset.select_related("merged_into").prefetch_related(
             "parts__department", "events__department", "extensions", "attachments__request"
