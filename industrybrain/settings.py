@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "industrybrain.analytics",
     "industrybrain.evaluations",
     "industrybrain.servicedesk",
+    "industrybrain.cockpit",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,9 @@ EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service-desk@industrybrain.invalid")
+
+# The cockpit's aggregate answers are cached this long (a new data version is shown at once regardless).
+COCKPIT_CACHE_SECONDS = int(os.environ.get("COCKPIT_CACHE_SECONDS", "60"))
 
 # Stored evaluation runs: each run's results and the input table it read, as Parquet files.
 EVALUATIONS_DIR = Path(os.environ.get("EVALUATIONS_DIR", DATA_DIR / "evaluations"))

@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/", include("industrybrain.accounts.urls")),
     path("evaluations/", include("industrybrain.evaluations.urls")),
     path("servicedesk/", include("industrybrain.servicedesk.urls")),
+    path("", include("industrybrain.cockpit.urls")),
     path("", include("industrybrain.registry.urls")),
 ]

@@ -275,6 +275,21 @@ def _region_sums(question: Question, region: Region, indicator: Indicator, perio
     return results
 
 
+def latest_month(indicator_code: str) -> Period | None:
+    """The last month for which the indicator has any value in the store (the cockpit's "now")."""
+    rows = (
+        store()
+        .query(
+            "SELECT max(CAST(year AS INTEGER) * 100 + idx) AS latest FROM cube"
+            " WHERE indicator = ? AND pkind = 'M' AND ytd_n > 0",
+            [indicator_code],
+        )
+        .to_pylist()
+    )
+    latest = rows[0]["latest"] if rows else None
+    return None if latest is None else Period("M", latest // 100, latest % 100)
+
+
 def reported_region_values(indicator: Indicator, period: Period, region: Region) -> dict[str, float]:
     """Region code -> the value reported for that region itself, for every region in `region`'s subtree."""
     found = slot(indicator, period, False)
