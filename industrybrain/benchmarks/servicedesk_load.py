@@ -159,7 +159,7 @@ def run(clients: int, cycles: int, database_url: str) -> dict[str, Any]:
                               env=setup_env, check=True, capture_output=True, text=True)  # fmt: skip
         pairs = json.loads(made.stdout.strip().splitlines()[-1])["pairs"]
         port = _free_port()
-        serve = [*python, "industrybrain.cli", "serve", "--port", str(port), "--threads", "8"]
+        serve = [*python, "industrybrain.cli", "serve", "--port", str(port), "--threads", "8", "--no-assets"]
         log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115  (closed with the server below)
         server = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def start_deadline_timer(every: int) -> None:
@@ -30,6 +30,17 @@ def start_deadline_timer(every: int) -> None:
     threading.Thread(target=tick, name="servicedesk-deadlines", daemon=True).start()
 
 
+def provide_assets(command: BaseCommand) -> bool:
+    """Run `industrybrain assets` before serving (before collectstatic copies its files); a failure is reported
+    and serving goes on: pages work without the vendor scripts, only charts are missing."""
+    try:
+        call_command("assets", fail_fast=True, timeout=180, stdout=command.stdout, stderr=command.stderr)
+    except CommandError as error:
+        command.stderr.write(f"Front-end assets are missing: pages work, but without charts.\n{error}")
+        return False
+    return True
+
+
 class Command(BaseCommand):
     help = "Serve an existing data directory on 127.0.0.1 (one process, several threads: see DESIGN §2)."
 
@@ -37,12 +48,15 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--no-assets", action="store_true", help="do not run `industrybrain assets` (npm) before serving"
+        )
 
-    def handle(self, *args: Any, port: int, host: str, threads: int, **options: Any) -> None:
+    def handle(self, *args: Any, port: int, host: str, threads: int, no_assets: bool, **options: Any) -> None:
         from waitress import serve
 
-        from industrybrain.wsgi import application
-
+        if not no_assets:
+            provide_assets(self)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         from industrybrain.datahub.operations import reconcile_batches
@@ -52,4 +66,7 @@ class Command(BaseCommand):
         start_deadline_timer(settings.SERVICEDESK_TICK_SECONDS)
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         self.stdout.write(self.style.SUCCESS(f"Industry Brain is serving on http://{host}:{port}/  (Ctrl-C stops)"))
+        # Loaded only now: WhiteNoise lists the static files when the application is built, after assets/collectstatic.
+        from industrybrain.wsgi import application
+
         serve(application, host=host, port=port, threads=threads, ident="industrybrain")

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from industrybrain.core.management.commands.serve import provide_assets
 from industrybrain.registry.demo import SCALES, build_demo_region
 from industrybrain.registry.models import Enterprise
 
@@ -30,9 +31,10 @@ class Command(BaseCommand):
         else:
             self._rebuild(marker, built, scale, seed)
             built = json.loads(marker.read_text())
+        provide_assets(self)  # ECharts and htmx from npm (reported, not fatal, when npm or the network is missing)
         self._print_logins(built)
         if not no_serve:
-            call_command("serve", port=port)
+            call_command("serve", port=port, no_assets=True)
 
     def _rebuild(self, marker: Path, built: dict | None, scale: str, seed: int) -> None:
         if built is not None:
