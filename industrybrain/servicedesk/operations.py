@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,15 @@ def _locked(request: ServiceRequest) -> ServiceRequest:
     return (
         ServiceRequest.objects.select_for_update(of=("self",)).select_related("region", "category").get(pk=request.pk)
     )
+
+
+@contextmanager
+def _taking(request: ServiceRequest, action: str, user: Any) -> Iterator[ServiceRequest]:
+    """One action in one transaction: the request locked and read again, the transition checked first."""
+    with transaction.atomic():
+        locked = _locked(request)
+        check(locked, action, user)
+        yield locked
 
 
 def _require(text: str, message: str) -> str:
@@ -206,9 +216,7 @@ def dispatch(
 ) -> ServiceRequest:  # fmt: skip
     """A supervisor hands a received (or returned, or escalated) request to a lead department, with helpers."""
     moment = _now(at)
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.DISPATCH, user)
+    with _taking(request, Action.DISPATCH, user) as request:
         if complexity:
             request.complexity = complexity
         _dispatch(request, _department_for(request, lead), [(_department_for(request, d), t) for d, t in assisting],
@@ -221,9 +229,7 @@ def sign(
 ) -> ServiceRequest:
     """签收: the lead department accepts; it may reclassify the complexity, which sets the deadline."""
     moment = _now(at)
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.SIGN, user)
+    with _taking(request, Action.SIGN, user) as request:
         before = request.status
         if complexity and complexity != request.complexity:
             # Shift by the difference in allowed days, so escalation's new clock, extensions and suspensions
@@ -243,9 +249,7 @@ def return_request(request: ServiceRequest, user: Any, reason: str, at: dt.datet
     """退回: the lead department says it is not theirs; the supervisors dispatch it again. Counted."""
     moment = _now(at)
     reason = _require(reason, _("Say why the request is returned."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.RETURN, user)
+    with _taking(request, Action.RETURN, user) as request:
         before, department = request.status, request.lead_department
         request.status, request.lead_department = Status.RECEIVED, None
         request.returned_count += 1
@@ -264,9 +268,7 @@ def transfer(
     """转办: hand the request to another department, which must sign for it."""
     moment = _now(at)
     reason = _require(reason, _("Say why the request is transferred."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.TRANSFER, user)
+    with _taking(request, Action.TRANSFER, user) as request:
         if to == request.lead_department:
             raise ValidationError({"department": _("The request is already with this department.")})
         request.transferred_count += 1
@@ -279,9 +281,7 @@ def submit_part(request: ServiceRequest, user: Any, result: str, at: dt.datetime
     """An assisting department hands in its part (会办意见)."""
     moment = _now(at)
     result = _require(result, _("Describe what your department did."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.SUBMIT_PART, user)
+    with _taking(request, Action.SUBMIT_PART, user) as request:
         part = request.parts.get(department_id=user.department_id, role=PartRole.ASSIST)
         part.result, part.done_at = result, moment
         part.save()
@@ -294,9 +294,7 @@ def escalate(request: ServiceRequest, user: Any, reason: str, at: dt.datetime | 
     with a new clock."""
     moment = _now(at)
     reason = _require(reason, _("Say why the request is escalated."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.ESCALATE, user)
+    with _taking(request, Action.ESCALATE, user) as request:
         if request.level not in NEXT_LEVEL or request.handling_region.parent is None:
             raise TransitionError(_("The request is already at the highest level."))
         before = request.status
@@ -316,9 +314,7 @@ def escalate(request: ServiceRequest, user: Any, reason: str, at: dt.datetime | 
 def merge(request: ServiceRequest, user: Any, into: ServiceRequest, at: dt.datetime | None = None) -> ServiceRequest:
     """A duplicate is merged into the request that carries on (same enterprise, still open)."""
     moment = _now(at)
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.MERGE, user)
+    with _taking(request, Action.MERGE, user) as request:
         into = _locked(into)
         if into.pk == request.pk or into.enterprise_id != request.enterprise_id or not into.is_open:
             raise ValidationError({"into": _("Merge into another open request of the same enterprise.")})
@@ -350,9 +346,7 @@ def request_extension(
         raise ValidationError(
             {"days": _("Ask for 1 to %(max)d working days.") % {"max": settings.SERVICEDESK_MAX_EXTENSION_DAYS}}
         )
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.REQUEST_EXTENSION, user)
+    with _taking(request, Action.REQUEST_EXTENSION, user) as request:
         if request.extensions.filter(status="pending").exists():
             raise TransitionError(_("An extension request is already waiting for a decision."))
         extension = Extension.objects.create(
@@ -369,9 +363,7 @@ def decide_extension(
     """A supervisor approves (the deadline moves by the days asked) or rejects a pending extension."""
     moment = _now(at)
     action = Action.APPROVE_EXTENSION if approve else Action.REJECT_EXTENSION
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, action, user)
+    with _taking(request, action, user) as request:
         extension = request.extensions.filter(status="pending").first()
         if extension is None:
             raise TransitionError(_("No extension is waiting for a decision."))
@@ -391,9 +383,7 @@ def suspend(request: ServiceRequest, user: Any, reason: str, at: dt.datetime | N
     """Waiting for the enterprise (missing documents …): the clock stops until it resumes."""
     moment = _now(at)
     reason = _require(reason, _("Say what the enterprise must provide."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.SUSPEND, user)
+    with _taking(request, Action.SUSPEND, user) as request:
         before = request.status
         request.status, request.suspended_at = Status.SUSPENDED, moment
         request.save()
@@ -404,9 +394,7 @@ def suspend(request: ServiceRequest, user: Any, reason: str, at: dt.datetime | N
 def resume(request: ServiceRequest, user: Any, note: str = "", at: dt.datetime | None = None) -> ServiceRequest:
     """The clock runs again; the deadline moves by the working days the request waited."""
     moment = _now(at)
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.RESUME, user)
+    with _taking(request, Action.RESUME, user) as request:
         before = request.status
         waited = workdays.workdays_between(workdays.local_date(request.suspended_at), workdays.local_date(moment))
         if request.deadline is not None and waited:
@@ -423,9 +411,7 @@ def answer(request: ServiceRequest, user: Any, text: str, at: dt.datetime | None
     """反馈: the lead department's answer to the enterprise, once every assisting part is in."""
     moment = _now(at)
     text = _require(text, _("Write the answer."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.ANSWER, user)
+    with _taking(request, Action.ANSWER, user) as request:
         waiting = request.parts.filter(role=PartRole.ASSIST, done_at__isnull=True)
         if waiting.exists():
             names = ", ".join(waiting.values_list("department__name", flat=True))
@@ -448,9 +434,7 @@ def answer(request: ServiceRequest, user: Any, text: str, at: dt.datetime | None
 def close(request: ServiceRequest, user: Any, note: str = "", at: dt.datetime | None = None) -> ServiceRequest:
     """办结: the answer stands; the enterprise is asked to rate it."""
     moment = _now(at)
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.CLOSE, user)
+    with _taking(request, Action.CLOSE, user) as request:
         before = request.status
         request.status, request.closed_at = Status.CLOSED, moment
         request.save()
@@ -466,9 +450,7 @@ def rate(
     moment = _now(at)
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose satisfied, basic or unsatisfied.")})
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.RATE, user)
+    with _taking(request, Action.RATE, user) as request:
         before = request.status
         request.satisfaction, request.rating_comment, request.rated_at = satisfaction, comment, moment
         reopen = satisfaction == Satisfaction.UNSATISFIED and request.reopened_count == 0
@@ -492,9 +474,7 @@ def rate(
 def comment(request: ServiceRequest, user: Any, text: str, at: dt.datetime | None = None) -> Event:
     moment = _now(at)
     text = _require(text, _("Write a comment."))
-    with transaction.atomic():
-        request = _locked(request)
-        check(request, Action.COMMENT, user)
+    with _taking(request, Action.COMMENT, user) as request:
         return _record(request, Action.COMMENT, user, moment, request.status, text)
 
 
