@@ -247,21 +247,26 @@ def _stored_values(question: Question, region: Region, indicator: Indicator, per
     return result
 
 
-def _region_sums(question: Question, region: Region, indicator: Indicator, period: Period) -> dict[str, Sums]:
-    """Region-level indicators: each region's reported value; a region without one sums its counties'."""
-    found = slot(indicator, period, question.year_to_date)
-    if found is None:
-        return {}
-    facts = (
+def _region_facts(found: Slot, region: Region) -> list[dict[str, Any]]:
+    """The values reported for regions themselves in `region`'s subtree, with each region's path and level."""
+    return (
         store()
         .query(
             """SELECT f.entity_id AS code, r.path, r.level, f.value FROM facts f JOIN regions r ON r.code = f.entity_id
            WHERE f.entity_kind = 'R' AND f.indicator = ? AND f.pkind = ? AND f.year = ? AND f.idx = ?
              AND f.ytd = ? AND starts_with(r.path, ?)""",
-            [indicator.code, found.pkind, found.year, found.indexes[-1], found.column == "ytd_sum", region.path],
+            [found.indicator, found.pkind, found.year, found.indexes[-1], found.column == "ytd_sum", region.path],
         )
         .to_pylist()
     )
+
+
+def _region_sums(question: Question, region: Region, indicator: Indicator, period: Period) -> dict[str, Sums]:
+    """Region-level indicators: each region's reported value; a region without one sums its counties'."""
+    found = slot(indicator, period, question.year_to_date)
+    if found is None:
+        return {}
+    facts = _region_facts(found, region)
     own = {f["code"]: f["value"] for f in facts}
     counties = [f for f in facts if f["level"] == "county"]
     results: dict[str, Any] = {}
@@ -295,13 +300,7 @@ def reported_region_values(indicator: Indicator, period: Period, region: Region)
     found = slot(indicator, period, False)
     if found is None or indicator.level != "region":
         return {}
-    rows = store().query(
-        """SELECT f.entity_id AS code, f.value FROM facts f JOIN regions r ON r.code = f.entity_id
-           WHERE f.entity_kind = 'R' AND f.indicator = ? AND f.pkind = ? AND f.year = ? AND f.idx = ?
-             AND f.ytd = ? AND starts_with(r.path, ?)""",
-        [indicator.code, found.pkind, found.year, found.indexes[-1], found.column == "ytd_sum", region.path],
-    )
-    return {row["code"]: float(row["value"]) for row in rows.to_pylist()}
+    return {row["code"]: float(row["value"]) for row in _region_facts(found, region)}
 
 
 def values(question: Question, indicator: Indicator, periods: list[Period]) -> Values:
