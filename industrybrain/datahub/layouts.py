@@ -66,6 +66,9 @@ class LongRows:
     layout: str
     ignored_columns: list[str] = field(default_factory=list)
     source_rows: int = 0  # rows of the file (a wide row holds several values)
+    entity_column: str | None = None  # the file's columns naming the entity and the period, for error reports
+    period_column: str | None = None
+    indicator_column: str | None = None  # long files; in a wide file the value column's header is the indicator
 
 
 def _role(header: str) -> str | None:
@@ -122,7 +125,10 @@ def _long(source: SourceTable, roles: dict[str, str | None], entity: str, period
     ignored = [h for h, r in roles.items() if r is None and h.strip().lower() not in DESCRIPTIVE]
     if ignored:
         raise LayoutError([(h, _("unknown column")) for h in ignored])
-    return LongRows(table=table, layout="long", source_rows=n)
+    return LongRows(
+        table=table, layout="long", source_rows=n, entity_column=entity, period_column=by_role.get("period"),
+        indicator_column=by_role["indicator"],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -182,4 +188,7 @@ def _wide(source: SourceTable, roles: dict[str, str | None], entity: str, period
         )
     if not parts:
         raise LayoutError([("", _("no indicator columns found"))])
-    return LongRows(table=pa.concat_tables(parts), layout="wide", ignored_columns=ignored, source_rows=n)
+    return LongRows(
+        table=pa.concat_tables(parts), layout="wide", ignored_columns=ignored, source_rows=n,
+        entity_column=entity, period_column=period_header,
+    )  # fmt: skip

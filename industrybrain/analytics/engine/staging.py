@@ -26,6 +26,7 @@ _CHECKED = """
 CREATE OR REPLACE TEMP TABLE checked AS
 WITH parsed AS (
     SELECT r.__row AS file_row, r.__column AS file_column, r.__value AS raw,
+           r.__entity AS entity_text, r.__indicator AS indicator_text, r.__period AS period_text,
            e.kind AS entity_kind, e.id AS entity_id, e.error AS entity_error,
            i.code AS indicator, i.error AS indicator_error, i.kind AS indicator_kind, i.periodicity, i.is_flow,
            i.factor, i.min_value, i.max_value,
@@ -43,7 +44,10 @@ WITH parsed AS (
                    WHEN abs(precise) < 1e12 THEN TRY_CAST(precise * factor AS {fact}) END AS value
     FROM parsed
 )
-SELECT file_row, file_column, raw, entity_kind, entity_id, indicator, pkind, year, idx, ytd, value,
+SELECT file_row, file_column, raw, entity_text, indicator_text, period_text,
+       entity_kind, entity_id, indicator, pkind, year, idx, ytd, value,
+       CASE WHEN entity_error IS NOT NULL THEN 'entity' WHEN indicator_error IS NOT NULL THEN 'indicator'
+            WHEN period_error IS NOT NULL THEN 'period' END AS failed_part,
        CASE
          WHEN entity_error IS NOT NULL THEN entity_error
          WHEN indicator_error IS NOT NULL THEN indicator_error
@@ -86,6 +90,25 @@ WHERE checked.file_row = d.r AND checked.file_column = d.c AND d.n > 1 AND d.r >
 """
 
 
+# An unknown enterprise, indicator or unreadable period is one mistake in one cell, however many value columns its
+# row has (a wide file): it is reported once, at the column that held it, with the text written there. (In a wide
+# file the indicator is the value column's header, so that column is kept.)
+_ERRORS = """
+CREATE OR REPLACE TEMP TABLE errors AS
+SELECT DISTINCT file_row AS "row",
+       CASE WHEN failed_part = 'entity' THEN coalesce($entity_column, file_column)
+            WHEN failed_part = 'indicator' THEN coalesce($indicator_column, file_column)
+            WHEN failed_part = 'period' THEN coalesce($period_column, file_column)
+            ELSE file_column END AS "column",
+       CASE WHEN failed_part = 'entity' THEN entity_text
+            WHEN failed_part = 'indicator' AND $indicator_column IS NOT NULL THEN indicator_text
+            WHEN failed_part = 'period' THEN period_text
+            ELSE CAST(raw AS VARCHAR) END AS value,
+       error AS reason
+FROM checked WHERE error IS NOT NULL
+"""
+
+
 @dataclass
 class StageResult:
     facts: pa.Table  # validated, in the store's fact layout
@@ -98,9 +121,17 @@ class StageResult:
         return self.error_count == 0
 
 
-def stage(store: Store, raw: pa.Table, maps: dict[str, pa.Table]) -> StageResult:
+def stage(
+    store: Store,
+    raw: pa.Table,
+    maps: dict[str, pa.Table],
+    entity_column: str | None = None,
+    period_column: str | None = None,
+    indicator_column: str | None = None,
+) -> StageResult:
     """Check every row of `raw` (columns __row, __column, __entity, __indicator, __period, __unit, __ytd,
-    __value) against the mapping tables entity_map, indicator_map and period_map."""
+    __value) against the mapping tables entity_map, indicator_map and period_map. The `…_column`
+    arguments name the file's columns that held the entity, period and indicator, for the error report."""
     numeric = pa.types.is_integer(raw.schema.field("__value").type) or pa.types.is_floating(
         raw.schema.field("__value").type
     )
@@ -112,11 +143,14 @@ def stage(store: Store, raw: pa.Table, maps: dict[str, pa.Table]) -> StageResult
         _run(cursor, _CHECKED.format(**parsing, fact=FACT_VALUE))
         if _run(cursor, _ANY_DUPLICATE)[0][0]:
             _run(cursor, _DUPLICATES)
-        values, error_count = _run(cursor, "SELECT count(*), count(error) FROM checked")[0]
-        errors = cursor.sql(
-            f"""SELECT file_row AS "row", file_column AS "column", CAST(raw AS VARCHAR) AS value, error AS reason
-                FROM checked WHERE error IS NOT NULL ORDER BY file_row, file_column LIMIT {MAX_ERRORS}"""
-        ).to_arrow_table()
+        values = _run(cursor, "SELECT count(*) FROM checked")[0][0]
+        _run(
+            cursor,
+            _ERRORS,
+            {"entity_column": entity_column, "period_column": period_column, "indicator_column": indicator_column},
+        )
+        error_count = _run(cursor, "SELECT count(*) FROM errors")[0][0]
+        errors = cursor.sql(f'SELECT * FROM errors ORDER BY "row", "column" LIMIT {MAX_ERRORS}').to_arrow_table()
         facts = cursor.sql(
             """SELECT entity_kind, entity_id, indicator, pkind, CAST(year AS SMALLINT) AS year,
                        CAST(idx AS TINYINT) AS idx, ytd, value FROM checked WHERE error IS NULL

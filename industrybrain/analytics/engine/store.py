@@ -131,7 +131,7 @@ class StoreBusy(RuntimeError):
     """Another process holds the store file."""
 
 
-def _run(cursor: Any, sql: str, params: list[Any] | None = None) -> list[tuple]:
+def _run(cursor: Any, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple]:
     """Execute and read the whole result: DuckDB refuses new work on a cursor with an unread result."""
     return cursor.execute(sql, params or []).fetchall()
 
@@ -156,8 +156,17 @@ class Store:
                 f"the analytical store {self.path} is in use by another process (DuckDB allows one writer): "
                 "import through the running server's API or stop it first"
             ) from exc
+        # no progress bar: it would write into the output of commands and servers (and of a parent reading it);
+        # set before any cursor is made, since cursors take the connection's settings when they are created
+        _run(self._connection, "SET enable_progress_bar = false")
         self._write_lock = threading.RLock()
         self._local = threading.local()
+        # meta (data version, data as of) is read on every cockpit answer and changes only when this process
+        # writes (DuckDB lets one process open the file), so it is kept in memory; a write transaction bumps the
+        # generation when it starts and ends, so a value read from an older snapshot is never kept
+        self._meta_cache: dict[str, str | None] = {}
+        self._meta_generation = 0
+        self._meta_lock = threading.Lock()
         _run(self._connection, _SCHEMA)
         self._add_new_columns()
 
@@ -186,13 +195,21 @@ class Store:
         """A write transaction: everything inside lands together or not at all (even if the process dies)."""
         with self._write_lock:
             cursor = self.cursor()
+            self._forget_meta()
             _run(cursor, "BEGIN TRANSACTION")
             try:
                 yield cursor
             except BaseException:
                 _run(cursor, "ROLLBACK")
+                self._forget_meta()
                 raise
             _run(cursor, "COMMIT")
+            self._forget_meta()
+
+    def _forget_meta(self) -> None:
+        with self._meta_lock:
+            self._meta_generation += 1
+            self._meta_cache = {}
 
     def close(self) -> None:
         self._connection.close()
@@ -211,8 +228,15 @@ class Store:
         return backend
 
     def meta(self, key: str) -> str | None:
+        if key in (cache := self._meta_cache):
+            return cache[key]
+        generation = self._meta_generation
         rows = _run(self.cursor(), "SELECT value FROM meta WHERE key = ?", [key])
-        return rows[0][0] if rows else None
+        value = rows[0][0] if rows else None
+        with self._meta_lock:
+            if generation == self._meta_generation:
+                self._meta_cache[key] = value
+        return value
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as cursor:

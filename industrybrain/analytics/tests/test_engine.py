@@ -178,3 +178,19 @@ def test_a_store_from_before_the_ownership_column_is_brought_up_to_date(tmp_path
     incremental = upgraded.cube_snapshot()
     upgraded.rebuild_cube()
     assert upgraded.cube_snapshot() == incremental
+
+
+def test_meta_is_kept_in_memory_until_a_write_changes_it(store: Store) -> None:
+    store.set_meta("data_version", "7")
+    assert store.meta("data_version") == "7"
+    # a change behind the store's back (no such writer exists: DuckDB gives the file to one process) is not
+    # seen, which shows the answer comes from memory …
+    store.cursor().execute("UPDATE meta SET value = '8' WHERE key = 'data_version'")
+    assert store.meta("data_version") == "7"
+    # … and any write through the store's transactions is
+    store.set_meta("data_as_of", "2026-11-23")
+    assert store.meta("data_version") == "8"
+    with pytest.raises(RuntimeError), store.transaction() as cursor:
+        cursor.execute("UPDATE meta SET value = '9' WHERE key = 'data_version'")
+        raise RuntimeError("rolled back")
+    assert store.meta("data_version") == "8"

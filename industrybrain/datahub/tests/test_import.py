@@ -61,15 +61,18 @@ def test_it_reports_every_bad_row_and_lands_nothing(firms) -> None:
     report = import_facts(data, "bad.csv", firms["linhai_analyst"], dry_run=False)
     reasons = {(e.row, e.column): e.reason for e in report.errors}
     assert not report.applied and report.error_count == 9
-    assert reasons[(3, "数值")].startswith("unknown enterprise")  # another county's firm: not visible
-    assert reasons[(4, "数值")] == "unknown indicator"
-    assert reasons[(5, "数值")].startswith("not a period")
+    assert reasons[(3, "统一社会信用代码")].startswith("unknown enterprise")  # another county's firm: not visible
+    assert reasons[(4, "指标")] == "unknown indicator"
+    assert reasons[(5, "时期")].startswith("not a period")
     assert reasons[(6, "数值")] == "not a number"
     assert reasons[(7, "数值")] == "below the indicator's valid range"
     assert reasons[(8, "数值")].endswith("also on row 2")
-    assert reasons[(9, "数值")].startswith("a derived indicator")
+    assert reasons[(9, "指标")].startswith("a derived indicator")
     assert reasons[(10, "数值")] == "the indicator is reported for another kind of period"
-    assert reasons[(11, "数值")] == "not a valid unified social credit code"
+    assert reasons[(11, "统一社会信用代码")] == "not a valid unified social credit code"
+    values = {(e.row, e.column): e.value for e in report.errors}
+    assert values[(4, "指标")] == "不存在的指标" and values[(5, "时期")] == "2024-13"
+    assert values[(11, "统一社会信用代码")] == "91331082MA2AAAAA0Y"
     assert store().query("SELECT count(*) AS n FROM facts").to_pylist() == [{"n": 0}]
     assert not ImportBatch.objects.exists()
 
@@ -88,6 +91,21 @@ def test_a_wide_report_with_title_row_merged_header_and_units_converts_values(fi
         ("M", 2024, 3, False, Decimal("500"), report.batch_id),
         ("M", 2024, 3, True, Decimal("1200"), report.batch_id),
     ]
+
+
+def test_a_bad_enterprise_in_a_wide_row_is_one_error_at_its_own_cell(firms) -> None:
+    data = csv(f"""
+统一社会信用代码,时期,工业总产值（万元）,工业增加值（万元）,用电量（万千瓦时）
+{firms["linhai"]},2024-03,500,200,30
+91331082MA2AAAAA0Y,2024-03,500,200,30
+{firms["linhai"]},2024年13月,500,200,30
+""")
+    report = import_facts(data, "wide.csv", firms["linhai_analyst"], dry_run=True)
+    assert [(e.row, e.column, e.value) for e in report.errors] == [
+        (3, "统一社会信用代码", "91331082MA2AAAAA0Y"),
+        (4, "时期", "2024年13月"),
+    ]
+    assert report.error_count == 2
 
 
 def test_an_incompatible_unit_is_an_error(firms) -> None:
