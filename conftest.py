@@ -35,6 +35,12 @@ def fact_store() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def pending_uploads_dir(settings, tmp_path) -> None:
+    """Checked uploads wait for confirmation on disk (core.pending): each test gets its own directory."""
+    settings.PENDING_UPLOADS_DIR = tmp_path / "pending-uploads"
+
+
+@pytest.fixture(autouse=True)
 def evaluation_runs_dir(settings, tmp_path) -> None:
     """Stored evaluation runs write Parquet files: each test gets its own directory."""
     settings.EVALUATIONS_DIR = tmp_path / "evaluations"

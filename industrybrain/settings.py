@@ -144,6 +144,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
+# Two-step imports keep a checked file on the server until it is confirmed (core.pending), this long at most.
+PENDING_UPLOADS_DIR = Path(os.environ.get("PENDING_UPLOADS_DIR", DATA_DIR / "pending-uploads"))
+PENDING_UPLOAD_SECONDS = int(os.environ.get("PENDING_UPLOAD_SECONDS", "3600"))
 
 # The analytical store (DESIGN §2): a DuckDB file beside the SQLite database unless set elsewhere.
 ANALYTICS_DATABASE = Path(os.environ.get("ANALYTICS_DATABASE", DATA_DIR / "facts.duckdb"))

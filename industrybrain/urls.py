@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("industrybrain.accounts.urls")),
     path("evaluations/", include("industrybrain.evaluations.urls")),
     path("servicedesk/", include("industrybrain.servicedesk.urls")),
+    path("datahub/", include("industrybrain.datahub.urls")),
     path("", include("industrybrain.cockpit.urls")),
     path("", include("industrybrain.registry.urls")),
 ]

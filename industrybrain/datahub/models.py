@@ -166,9 +166,15 @@ class ImportBatch(models.Model):
 
     @classmethod
     def visibility_filter(cls, user: Any) -> Q | None:
-        # Analysts see the batches loaded inside their part of the tree; enterprise users see their own.
+        # Analysts see the batches loaded inside their part of the tree; enterprise users see their enterprise's,
+        # and park users those of their park: a batch's warnings name entities and values, and an enterprise's
+        # or a park's scope path is its whole county, so the path alone would show them the county's batches.
         if user.scope_path is None:
             return Q(user=user)
+        if getattr(user, "enterprise_id", None):
+            return Q(user=user) | Q(user__enterprise_id=user.enterprise_id)
+        if getattr(user, "scope_park_id", None):
+            return Q(user=user) | Q(user__scope_park_id=user.scope_park_id)
         return Q(scope_path__startswith=user.scope_path) | Q(user=user)
 
 

@@ -255,11 +255,14 @@ def import_facts(
     return _import_long(long, data, report, user, source=source, progress=step)
 
 
-def import_records(records: list[dict[str, Any]], user: Any, *, dry_run: bool, source: str = "api") -> FactImportReport:
-    """Facts given as data (the API's JSON): each record has entity, indicator, period, value, and optionally
-    unit and ytd. Record numbers stand in for rows in the error report (the first record is row 1)."""
+def import_records(
+    records: list[dict[str, Any]], user: Any, *, dry_run: bool, source: str = "api", name: str = "records"
+) -> FactImportReport:
+    """Facts given as data (the API's JSON, or a .json file on the import page): each record has entity,
+    indicator, period, value, and optionally unit and ytd. Record numbers stand in for rows in the error report
+    (the first record is row 1)."""
     _require_import_permission(user)
-    report = FactImportReport(file="records", dry_run=dry_run)
+    report = FactImportReport(file=name, dry_run=dry_run)
 
     def field_of(name: str) -> list[Any]:
         return [None if r.get(name) is None else str(r.get(name)).strip() for r in records]
@@ -306,7 +309,7 @@ def _check(long: LongRows, user: Any, report: FactImportReport) -> pa.Table | No
         "indicator_map": indicator_map(_distinct(table, "__indicator", "__unit")),
         "period_map": period_map([p for (p,) in _distinct(table, "__period")]),
     }
-    result = stage(store(), table, maps)
+    result = stage(store(), table, maps, long.entity_column, long.period_column, long.indicator_column)
     report.values = result.values
     for error in result.errors:
         report.errors.append(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise-detail"),
     path("export/<str:kind>.<str:file_format>", views.export, name="registry-export"),
     path("import/", views.registry_import, name="registry-import"),
+    path("import/check/<str:token>/", views.registry_import_check, name="registry-import-check"),
     path("import/confirm/", views.registry_import_confirm, name="registry-import-confirm"),
     path("changes/", views.change_list, name="change-list"),
 ]

@@ -193,23 +193,56 @@ def test_the_web_import_checks_then_lands_on_confirmation(world, client) -> None
     client.force_login(world["linhai_analyst"])
     upload = io.BytesIO(good_file().encode())
     upload.name = "firms.csv"
-    page = client.post("/import/", {"kind": "enterprises", "file": upload})
-    assert page.status_code == 200 and not Enterprise.objects.filter(uscc=NEW_A).exists()
-    token = client.session["pending_import"]["token"]
-    assert token in page.content.decode()
+    checked = client.post("/import/", {"kind": "enterprises", "file": upload})
+    assert checked.status_code == 302 and not Enterprise.objects.filter(uscc=NEW_A).exists()
+    token = checked["Location"].rstrip("/").split("/")[-1]
+    page = client.get(checked["Location"])
+    assert page.status_code == 200 and token in page.content.decode()
     done = client.post("/import/confirm/", {"token": token}, follow=True)
     assert done.status_code == 200
     assert Enterprise.objects.filter(uscc__in=[NEW_A, NEW_B]).count() == 2
     assert client.post("/import/confirm/", {"token": token}).status_code == 302  # a token works once
+    assert client.get(checked["Location"])["Location"] == "/import/"  # with a message: upload it again
 
 
-def test_the_web_import_shows_row_errors(world, client) -> None:
+def test_the_web_import_shows_row_errors_and_offers_no_confirmation(world, client) -> None:
     client.force_login(world["linhai_analyst"])
     upload = io.BytesIO(f"{HEADER}\n91330100716105852G,x,331082,,2929,否,1,1\n".encode())
     upload.name = "bad.csv"
-    page = client.post("/import/", {"kind": "enterprises", "file": upload}).content.decode()
+    checked = client.post("/import/", {"kind": "enterprises", "file": upload})
+    page = client.get(checked["Location"]).content.decode()
     assert "91330100716105852G" in page and "expected F" in page
-    assert "pending_import" not in client.session
+    assert "/import/confirm/" not in page
+    token = checked["Location"].rstrip("/").split("/")[-1]
+    refused = client.post("/import/confirm/", {"token": token})
+    assert refused["Location"] == checked["Location"]
+    assert not Enterprise.objects.filter(uscc="91330100716105852G").exists()
+    export = client.get(checked["Location"] + "?export=csv")
+    assert export.status_code == 200 and "91330100716105852G" in export.content.decode("utf-8-sig")
+
+
+def test_a_pending_import_belongs_to_the_user_who_checked_it(world, client) -> None:
+    client.force_login(world["linhai_analyst"])
+    upload = io.BytesIO(good_file().encode())
+    upload.name = "firms.csv"
+    location = client.post("/import/", {"kind": "enterprises", "file": upload})["Location"]
+    token = location.rstrip("/").split("/")[-1]
+    client.force_login(world["city_analyst"])
+    assert client.get(location, {"format": "json"}).status_code == 404
+    client.post("/import/confirm/", {"token": token})
+    assert not Enterprise.objects.filter(uscc=NEW_A).exists()
+    client.force_login(world["linhai_analyst"])
+    client.post("/import/confirm/", {"token": "../" * 5 + "etc/passwd"})
+    client.post("/import/confirm/", {"token": token})
+    assert Enterprise.objects.filter(uscc=NEW_A).exists()
+
+
+def test_an_unreadable_file_is_refused_on_the_form(world, client) -> None:
+    client.force_login(world["linhai_analyst"])
+    upload = io.BytesIO(b"")
+    upload.name = "empty.csv"
+    response = client.post("/import/", {"kind": "enterprises", "file": upload})
+    assert response.status_code == 400
 
 
 def test_readers_cannot_import(world, client) -> None:

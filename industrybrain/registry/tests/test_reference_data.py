@@ -91,5 +91,5 @@ def test_province_administrators_load_a_version_on_the_web_and_others_cannot(wor
     assert current_digital_economy_version().name == "v2"
     bad = io.BytesIO(b"de_code,de_name,gbt4754_code\n010101,Z,3911\n")
     bad.name = "bad.csv"
-    page = client.post("/digital-economy/", {"version_name": "v3", "file": bad}).content.decode()
+    page = client.post("/digital-economy/", {"version_name": "v3", "file": bad}, follow=True).content.decode()
     assert "010101" in page and not DigitalEconomyVersion.objects.filter(name="v3").exists()
