@@ -489,3 +489,63 @@ def trend(question: Question, periods: int = 12) -> dict[str, Any]:
         "points": points,
         "data_as_of": store().meta("data_as_of"),
     }
+
+
+class EnterprisePoint(NamedTuple):
+    """One enterprise's indicator in one period: the period's own value and the year-to-date one (for a stock,
+    the value itself, as year-to-date questions answer it)."""
+
+    value: float | None = None
+    year_to_date: float | None = None
+
+
+def enterprise_trend(
+    uscc: str, indicator_codes: Iterable[str], periods: Iterable[Period]
+) -> dict[str, dict[Period, EnterprisePoint]]:
+    """Indicator code -> period -> one enterprise's value, stored and derived indicators alike (亩均税收 from its
+    own tax and land), periods of any kind mixed. One query reads every component of every indicator: an
+    enterprise page draws all its charts from it."""
+    wanted = [_indicator(code) for code in indicator_codes]
+    asked = list(periods)
+    stored: dict[str, Indicator] = {}
+    formulas: dict[str, Any] = {}
+
+    def collect(indicator: Indicator) -> None:
+        if not indicator.is_derived:
+            stored[indicator.code] = indicator
+            return
+        formula = formulas.setdefault(indicator.code, parse_formula(indicator.formula))
+        for name in formula.names:
+            collect(_indicator(name))
+
+    for indicator in wanted:
+        collect(indicator)
+    slots = {
+        (code, p, ytd): slot(indicator, p, ytd)
+        for code, indicator in stored.items()
+        if indicator.level == "enterprise"
+        for p in asked
+        for ytd in (False, True)
+    }
+    found = [s for s in slots.values() if s is not None]
+    cells: dict[tuple[str, str, int, int], dict[str, Any]] = {}
+    if found:
+        sql = """SELECT indicator, pkind, CAST(year AS INTEGER) AS year, CAST(idx AS INTEGER) AS idx, value, ytd_value
+                 FROM entity_periods WHERE entity_id = ? AND list_contains(?, indicator) AND list_contains(?, year)"""
+        params = [uscc, sorted({s.indicator for s in found}), sorted({s.year for s in found})]
+        cells = {(r["indicator"], r["pkind"], r["year"], r["idx"]): r for r in store().query(sql, params).to_pylist()}
+
+    def read(code: str, period: Period, ytd: bool) -> float | None:
+        if code in formulas:
+            formula = formulas[code]
+            parts = {name: read(name, period, ytd) for name in formula.names}
+            return formula.evaluate(parts, {name: int(v is not None) for name, v in parts.items()})
+        place = slots.get((code, period, ytd))
+        if place is None:
+            return None
+        column = "ytd_value" if place.column == "ytd_sum" else "value"
+        present = [cell[column] for i in place.indexes if (cell := cells.get((code, place.pkind, place.year, i)))]
+        present = [v for v in present if v is not None]
+        return float(sum(present, Decimal(0))) if present else None
+
+    return {i.code: {p: EnterprisePoint(read(i.code, p, False), read(i.code, p, True)) for p in asked} for i in wanted}

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from industrybrain.analytics import statistics, targets
@@ -177,7 +178,8 @@ def build(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 def cached(region: Region) -> dict[str, Any]:
-    key = f"cockpit:overview:{region.code}:{store().meta('data_version')}"
+    # titles and alarm texts are translated when built, so each language has its own entry
+    key = f"cockpit:overview:{region.code}:{store().meta('data_version')}:{get_language()}"
     found = cache.get(key)
     if found is None:
         found = build(region)

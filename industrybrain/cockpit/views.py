@@ -6,14 +6,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from industrybrain.accounts.choices import Role
-from industrybrain.registry.models import Region
+from industrybrain.registry.models import Enterprise, Region
 
-from . import overview
+from . import enterprise, geo, overview
+from . import map as choropleth
 
 
 def _region(request: HttpRequest) -> Region:
@@ -54,3 +55,57 @@ def home(request: HttpRequest, as_json: bool = False) -> HttpResponse:
     children = list(region.children.filter(is_active=True).order_by("code").values("code", "name"))
     page = {**data, "cards": [_display(c) for c in data["cards"]]}
     return render(request, "cockpit/overview.html", {"data": page, "children": children})
+
+
+@login_required
+def enterprise_360(request: HttpRequest, uscc: str, as_json: bool = False) -> HttpResponse:
+    """One enterprise's registry record, trends, grades and requests; 404 outside the user's scope."""
+    visible = Enterprise.objects.visible_to(request.user).select_related("region", "park__region", "industry")
+    firm = get_object_or_404(visible, uscc=uscc)
+    data = enterprise.build(firm, request.user)
+    if as_json or request.GET.get("format") == "json":
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    parts = enterprise.page(request, data)
+    for table in parts["tables"]:
+        if (exported := table.export_response()) is not None:
+            return exported
+    return render(request, "cockpit/enterprise.html", {"data": data, **parts})
+
+
+def _up_link(code: str, region: Region, user: Any, choice: choropleth.Choice) -> str | None:
+    """A link up to an ancestor's map when the ancestor lies inside the user's scope (else only its name)."""
+    parts = region.path.strip("/").split("/")
+    path = "/".join(parts[: parts.index(code) + 1]) + "/"
+    return choropleth.map_url(code, choice) if path.startswith(user.scope_path or "") else None
+
+
+@login_required
+def region_map(request: HttpRequest, as_json: bool = False) -> HttpResponse:
+    """The choropleth of a region's parts for an indicator or an evaluation, with its ranked list."""
+    region = _region(request)
+    choice = choropleth.choice_from(request.GET)
+    try:
+        data = choropleth.cached(region, choice, request.user)
+    except choropleth.MapError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    if as_json or request.GET.get("format") == "json":
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    table = choropleth.table(request, data)
+    if (exported := table.export_response()) is not None:
+        return exported
+    crumbs = [{**a, "url": _up_link(a["code"], region, request.user, choice)} for a in data["ancestors"]]
+    parts = {"crumbs": crumbs, "table": table, "county_line": choropleth.county_line(data)}
+    return render(request, "cockpit/map.html", {"data": data, **parts})
+
+
+@login_required
+def boundaries(request: HttpRequest, key: str) -> HttpResponse:
+    """The GeoJSON a map is drawn on, from the package files copied at set-up (never fetched at run time)."""
+    found = geo.features(key)
+    if found is None:
+        raise Http404(_("The map boundaries are not installed: run `industrybrain assets`."))
+    codes = [f["properties"]["code"] for f in found]
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    response = JsonResponse(geo.collection(key, names), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, max-age=86400"  # the URL carries the files' stamp (?v=…)
+    return response

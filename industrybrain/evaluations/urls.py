@@ -16,4 +16,8 @@ urlpatterns = [
     re_path(
         rf"^runs/(?P<pk>\d+)/{ENTITY}\.json$", views.entity_detail, {"as_json": True}, name="evaluation-entity-json"
     ),
+    re_path(rf"^runs/(?P<pk>\d+)/{ENTITY}/what-if/$", views.what_if, name="evaluation-what-if"),
+    re_path(
+        rf"^runs/(?P<pk>\d+)/{ENTITY}/what-if\.json$", views.what_if, {"as_json": True}, name="evaluation-what-if-json"
+    ),
 ]

