@@ -15,30 +15,33 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from industrybrain.accounts.choices import Role
+from industrybrain.core.datatable import DataTable
 from industrybrain.core.tabular import write_csv, write_xlsx
 
-from . import forms, workdays
+from . import board as board_data
+from . import forms, queues, tables, workdays
 from .attachments import add_attachment
-from .choices import DONE_STATUSES, OPEN_STATUSES, Action, Status
-from .metrics import metrics
+from .choices import DONE_STATUSES, OPEN_STATUSES, Action, Channel, Satisfaction, Status
 from .models import Category, ServiceRequest
 from .operations import file_request
+from .queues import late, request_rows, visible
 from .transitions import TransitionError, available, check
 
 PAGE_SIZE = 50
-RUNNING = (Status.RECEIVED, Status.DISPATCHED, Status.HANDLING)  # the clock runs towards the deadline
-BOARD_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR, Role.ANALYST)
+BOARD_PAGE_SIZE = 25  # a department's queue on the board
+# Clerks too: the board shows them their department's queue first, and figures only over what they see.
+BOARD_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR, Role.ANALYST, Role.CLERK)
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -69,40 +72,13 @@ def _download(data: bytes, filename: str, file_format: str) -> HttpResponse:
     return response
 
 
-def _local(moment: dt.datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
-
-
-# --- which requests, flagged ---------------------------------------------------------------------------------
-def visible(user: Any) -> QuerySet[ServiceRequest]:
-    """Distinct: a clerk sees requests through their parts, a to-many relation."""
-    return ServiceRequest.objects.visible_to(user).distinct()
-
-
-def late(now: dt.datetime) -> Q:
-    """Open and past the deadline (a suspended request's clock stopped when it was suspended)."""
-    return Q(status__in=RUNNING, deadline__lt=now) | Q(status=Status.SUSPENDED, suspended_at__gt=F("deadline"))
-
-
-def due_soon(now: dt.datetime) -> Q:
-    soon = now + dt.timedelta(hours=settings.SERVICEDESK_WARN_HOURS)
-    return Q(status__in=RUNNING, deadline__gte=now, deadline__lt=soon)
-
-
-def flagged(requests: QuerySet[ServiceRequest], now: dt.datetime) -> QuerySet[ServiceRequest]:
-    def flag(condition: Q) -> Case:
-        return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-    done = Case(When(status__in=[*DONE_STATUSES, Status.MERGED], then=1), default=0, output_field=IntegerField())
-    return requests.annotate(late=flag(late(now)), soon=flag(due_soon(now)), done=done)
-
-
 # --- the queue ---------------------------------------------------------------------------------------------
-def _queue(request: HttpRequest, now: dt.datetime) -> tuple[forms.QueueFilterForm, QuerySet[ServiceRequest]]:
-    """The user's requests after the filters: for staff overdue first, then by deadline; enterprises newest first."""
+def _queue(request: HttpRequest, now: dt.datetime) -> tuple[forms.QueueFilterForm, QuerySet]:
+    """The user's requests after the filters, as rows: for staff overdue first, then by deadline; enterprises
+    newest first."""
     user = request.user
     form = forms.QueueFilterForm(user, request.GET)
-    requests = flagged(visible(user), now).select_related("enterprise", "category", "lead_department")
+    requests = visible(user)
     if form.is_valid():
         data = form.cleaned_data
         if text := data["q"].strip():
@@ -118,37 +94,39 @@ def _queue(request: HttpRequest, now: dt.datetime) -> tuple[forms.QueueFilterFor
             requests = requests.filter(lead_department__code=data["department"])
         if data["overdue"]:
             requests = requests.filter(late(now))
+    rows = request_rows(requests, now)
     if user.role == Role.ENTERPRISE:
-        return form, requests.order_by("-created", "-id")
-    return form, requests.order_by("-late", "done", F("deadline").asc(nulls_last=True), "-created", "-id")
+        return form, rows.order_by("-created", "-number")
+    return form, rows.order_by("-late", "done", F("deadline").asc(nulls_last=True), "-created", "-number")
 
 
-def _row(r: ServiceRequest) -> dict[str, Any]:
-    return {
-        "number": r.number, "title": r.title, "enterprise": r.enterprise.name, "uscc": r.enterprise.uscc,
-        "category": r.category.code, "category_name": forms.localized_name(r.category), "status": r.status,
-        "status_label": r.get_status_display(), "level": r.level,
-        "lead_department": r.lead_department.name if r.lead_department else "", "created": r.created,
-        "deadline": r.deadline, "overdue": r.late, "due_soon": r.soon, "suspended": r.status == Status.SUSPENDED,
-    }  # fmt: skip
+def _queue_table(request: HttpRequest, rows: QuerySet) -> DataTable:
+    """Sorting and pages by the table; searching and choosing by the queue's own filter form."""
+    columns = tables.request_columns(department=request.user.role != Role.ENTERPRISE, search=False)
+    table = DataTable(request, columns, rows, name="service-requests", per_page=PAGE_SIZE)
+    for row in table.page_rows:
+        row["url"] = tables.request_url(row)
+    return table
 
 
 @login_required
 def queue(request: HttpRequest, as_json: bool = False) -> HttpResponse:
-    form, requests = _queue(request, timezone.now())
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
+    form, rows = _queue(request, timezone.now())
+    table = _queue_table(request, rows)
+    query = table.link(page=None)
+    exports = [(f".{kind}", reverse("servicedesk-export", args=[kind]) + query) for kind in ("xlsx", "csv")]
     data = {
-        "requests": [_row(r) for r in page],
-        "page": {"number": page.number, "pages": page.paginator.num_pages, "count": page.paginator.count},
+        "requests": [tables.request_json(r) for r in table.page_rows],
+        "page": {"number": table.page, "pages": table.pages, "count": table.count},
+        "sort": table.sort,
         "filters": {name: form.data.get(name, "") for name in form.fields},
         "may_file": forms.may_file(request.user),
         "may_see_board": may_see_board(request.user),
         "warn_hours": settings.SERVICEDESK_WARN_HOURS,
     }
-    return _answer(request, "servicedesk/queue.html", data, as_json, form=form, page_obj=page, query=query.urlencode())
+    shown = tables.shown(table, search=False, exports=exports, empty=_("No requests match."))
+    return _answer(request, "servicedesk/queue.html", data, as_json, form=form, requests_table=shown,
+                   query=query.removeprefix("?"))  # fmt: skip
 
 
 def _export_columns() -> list[str]:
@@ -159,20 +137,22 @@ def _export_columns() -> list[str]:
 
 @login_required
 def export(request: HttpRequest, file_format: str) -> HttpResponse:
-    """The queue as filtered, every page of it."""
-    _form, requests = _queue(request, timezone.now())
-    rows = [
-        [r.number, _local(r.created), r.enterprise.name, r.enterprise.uscc, forms.localized_name(r.category),
-         r.title, r.get_channel_display(), r.get_status_display(),
-         r.lead_department.name if r.lead_department else "", _local(r.deadline), _("Yes") if r.late else "",
-         _local(r.answered_at), _local(r.closed_at), r.get_satisfaction_display()]
-        for r in requests
+    """The queue as filtered and sorted, every page of it."""
+    _form, rows = _queue(request, timezone.now())
+    table = _queue_table(request, rows)
+    channels, ratings, local = dict(Channel.choices), dict(Satisfaction.choices), tables.local
+    lines = [
+        [r["number"], local(r["created"]), r["enterprise_name"], r["uscc"], r["category_name"], r["title"],
+         str(channels.get(r["channel"], r["channel"])), r["status_label"], r["department_name"] or "",
+         local(r["deadline"]), _("Yes") if r["late"] else "", local(r["answered_at"]), local(r["closed_at"]),
+         str(ratings.get(r["satisfaction"], ""))]
+        for r in table.rows
     ]  # fmt: skip
     columns = _export_columns()
     if file_format == "xlsx":
-        data = write_xlsx(columns, rows, text_columns=[columns[0], columns[3]])
+        data = write_xlsx(columns, lines, text_columns=[columns[0], columns[3]])
     else:
-        data = write_csv(columns, rows)
+        data = write_csv(columns, lines)
     return _download(data, f"service-requests.{file_format}", file_format)
 
 
@@ -411,74 +391,93 @@ def may_see_board(user: Any) -> bool:
     return user.is_superuser or user.role in BOARD_ROLES
 
 
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 1)
-
-
 def _board_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "rates": [{"key": key, "label": label, "percent": _percent(row[key])} for key, label in RATES]}
+    return {**row, "rates": [{"key": key, "label": label, "percent": board_data.percent(row[key])}
+                             for key, label in RATES]}  # fmt: skip
 
 
-def _board(request: HttpRequest) -> tuple[forms.BoardForm, dict[str, Any]]:
-    user = request.user
-    if not may_see_board(user):
+def _board(request: HttpRequest) -> tuple[forms.BoardForm, board_data.Period, dict[str, Any]]:
+    if not may_see_board(request.user):
         raise PermissionDenied
     form = forms.BoardForm(request.GET)
-    by, start, end = form.chosen()
-    zone = timezone.get_current_timezone()
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time()), zone)
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), zone)
-    now = timezone.now()
-    found = metrics(visible(user).filter(created__gte=since, created__lt=until), by, now)
-    if by == "category":  # names in the page's language
-        names = {c.code: forms.localized_name(c) for c in Category.objects.all()}
-        for row in found["rows"]:
-            row["name"] = names.get(row["key"], row["name"])
-    for row in found["rows"]:
-        if by == "department" and not row["key"]:  # returned or escalated, waiting to be dispatched again
-            row["name"] = _("Not dispatched yet")
-    by_label = dict(form.fields["by"].choices)[by]
-    return form, {**found, "by_label": by_label, "start": start, "end": end, "as_of_time": now}
+    period = board_data.Period(*form.chosen())
+    return form, period, board_data.cached(request.user, period)
 
 
-def _department_queues(user: Any) -> list[dict[str, Any]]:
-    """Open requests per lead department, the most overdue first (not dispatched yet: no department)."""
-    rows = (
-        visible(user).filter(status__in=OPEN_STATUSES)
-        .values("lead_department__code", "lead_department__name")
-        .annotate(open=Count("id", distinct=True), overdue=Count("id", filter=late(timezone.now()), distinct=True))
-        .order_by("-overdue", "-open", F("lead_department__code").asc(nulls_first=True))
-    )  # fmt: skip
-    return [{"code": r["lead_department__code"] or "", "name": r["lead_department__name"] or "", "open": r["open"],
-             "overdue": r["overdue"]} for r in rows]  # fmt: skip
+def _chosen_queue(request: HttpRequest, found: dict[str, Any]) -> dict[str, Any] | None:
+    """The department whose queue is open (?dept=): as asked if it is on the board, else the first one (the
+    clerk's own department, or the most overdue)."""
+    wanted = request.GET.get("dept") or None  # "dept=" (an emptied form field) asks for nothing in particular
+    code = "" if wanted == queues.UNDISPATCHED else wanted
+    summary = found["queues"]
+    return next((q for q in summary if q["code"] == code), summary[0] if summary else None)
+
+
+def _board_tables(
+    request: HttpRequest, found: dict[str, Any], chosen: dict[str, Any] | None, by_label: str
+) -> dict[str, DataTable]:
+    """Every table of the board; each reads its own prefixed parameters, so that they sort and page apart."""
+    rows = queues.in_queue(found["open_requests"], chosen["code"]) if chosen else []
+    caption = _("Open requests of %(department)s") % {"department": chosen["name"]} if chosen else ""
+    return {
+        "summary": DataTable(request, tables.queue_summary_columns(), found["queues"], name="department-queues",
+                             prefix="dq-", per_page=15, caption=_("Open requests per department")),
+        "queue": DataTable(request, tables.request_columns(department=False), tables.with_local_times(rows),
+                           name="department-queue", prefix="q-", per_page=BOARD_PAGE_SIZE, caption=caption),
+        "month": DataTable(request, tables.chart_columns(_("Month"), link=False), found["by_month"],
+                           name="service-desk-months", prefix="mm-", per_page=60),
+        "department": DataTable(request, tables.chart_columns(_("Department")), found["by_department"],
+                                name="service-desk-departments", prefix="md-", per_page=100),
+        "category": DataTable(request, tables.chart_columns(_("Category")), found["by_category"],
+                              name="service-desk-categories", prefix="mc-", per_page=100),
+        "metrics": DataTable(request, tables.metrics_columns(by_label, RATES), found["rows"],
+                             name=f"service-desk-{found['by']}", prefix="m-", per_page=100),
+    }  # fmt: skip
 
 
 @login_required
 def board(request: HttpRequest, as_json: bool = False) -> HttpResponse:
-    form, found = _board(request)
+    form, period, found = _board(request)
+    chosen = _chosen_queue(request, found)
+    by_label = str(dict(form.fields["by"].choices)[period.by])
+    board_tables = _board_tables(request, found, chosen, by_label)
+    for table in board_tables.values():
+        if (response := table.export_response()) is not None:
+            return response
     query = request.GET.copy()
     query.pop("format", None)
     data = {
-        **found,
+        **{key: found[key] for key in ("by", "as_of", "start", "end", "as_of_time", "queues", "by_month",
+                                       "by_department", "by_category", "charts")},
+        "by_label": by_label,
         "rows": [_board_row(row) for row in found["rows"]],
         "total": _board_row(found["total"]),
-        "queues": _department_queues(request.user),
+        "department": {"code": chosen["code"], "name": chosen["name"]} if chosen else None,
+        "queue": board_tables["queue"].as_dict(),
+    }  # fmt: skip
+    shown = {key: tables.shown(table) for key, table in board_tables.items()}
+    heights = {
+        "departments": board_data.chart_height(len(found["by_department"])),
+        "categories": board_data.chart_height(len(found["by_category"])),
     }
-    return _answer(request, "servicedesk/board.html", data, as_json, form=form, query=query.urlencode())
+    return _answer(request, "servicedesk/board.html", data, as_json, form=form, query=query.urlencode(),
+                   tables=shown, chosen=chosen, heights=heights, period_query=period.query())  # fmt: skip
 
 
 @login_required
 def board_export(request: HttpRequest, file_format: str) -> HttpResponse:
-    _form, found = _board(request)
-    columns = [found["by_label"], _("Volume"), _("Closed or rated"), _("Open"), _("Open and overdue"),
+    """The chosen grouping's figures with the total, rates in per cent (the board's own tables export too)."""
+    form, period, found = _board(request)
+    by_label = dict(form.fields["by"].choices)[period.by]
+    columns = [by_label, _("Volume"), _("Closed or rated"), _("Open"), _("Open and overdue"),
                *[f"{label} (%)" for _key, label in RATES], _("Mean working days"),
                _("90th percentile working days")]  # fmt: skip
 
     def line(name: str, row: dict[str, Any]) -> list[Any]:
         return [name, row["volume"], row["closed"], row["open"], row["open_overdue"],
-                *[_percent(row[key]) for key, _label in RATES],
+                *[board_data.percent(row[key]) for key, _label in RATES],
                 *[None if row[k] is None else round(row[k], 2) for k in ("mean_days", "p90_days")]]  # fmt: skip
 
     rows = [line(row["name"], row) for row in found["rows"]] + [line(_("Total"), found["total"])]
     data = write_xlsx(columns, rows) if file_format == "xlsx" else write_csv(columns, rows)
-    return _download(data, f"service-desk-{found['by']}-{found['start']}-{found['end']}.{file_format}", file_format)
+    return _download(data, f"service-desk-{period.by}-{period.start}-{period.end}.{file_format}", file_format)

@@ -6,12 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from conftest import make_user
 from industrybrain.accounts.choices import Role
 from industrybrain.accounts.models import Department
 from industrybrain.servicedesk.models import Category, Routing
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """The board is cached (keyed by the last change, but a test's clock and data are its own)."""
+    cache.clear()
 
 
 def local(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
@@ -42,3 +49,9 @@ def desk(world) -> dict:
         "city_supervisor": make_user("city_supervisor", Role.SUPERVISOR, scope_region=linhai.parent, email="city@x.cn"),
         "jiaojiang_supervisor": make_user("jiaojiang_supervisor", Role.SUPERVISOR, scope_region=world["jiaojiang"]),
     }
+
+
+@pytest.fixture
+def people(desk) -> dict:
+    """The desk and an enterprise user of 椒江's firm."""
+    return {**desk, "jiaojiang_user": make_user("jiaojiang_user", Role.ENTERPRISE, enterprise=desk["jiaojiang_firm"])}
