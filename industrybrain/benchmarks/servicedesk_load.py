@@ -15,7 +15,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from .loopback import PYTHON, percentile, served
 
 STEPS = ("file", "sign", "answer", "close", "rate")
 LOOP = (
@@ -91,23 +92,6 @@ def setup(clients: int) -> dict[str, Any]:
     return {"pairs": pairs}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(port: int, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
-
-
 class Client:
     """One keep-alive connection; every call's latency recorded under its step."""
 
@@ -143,27 +127,17 @@ class Client:
                 return
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))] if ordered else float("nan")
-
-
 def run(clients: int, cycles: int, database_url: str) -> dict[str, Any]:
     _recreate_database(database_url)
     with tempfile.TemporaryDirectory() as data_dir:
         env = _environment(database_url, data_dir)
-        python = [sys.executable, "-m"]
-        subprocess.run([*python, "industrybrain.cli", "migrate", "-v", "0"], env=env, check=True)
+        subprocess.run([*PYTHON, "industrybrain.cli", "migrate", "-v", "0"], env=env, check=True)
         setup_env = {**env, "DJANGO_SETTINGS_MODULE": "industrybrain.settings"}
-        made = subprocess.run([*python, "industrybrain.benchmarks.servicedesk_load", "setup", str(clients)],
+        made = subprocess.run([*PYTHON, "industrybrain.benchmarks.servicedesk_load", "setup", str(clients)],
                               env=setup_env, check=True, capture_output=True, text=True)  # fmt: skip
         pairs = json.loads(made.stdout.strip().splitlines()[-1])["pairs"]
-        port = _free_port()
-        serve = [*python, "industrybrain.cli", "serve", "--port", str(port), "--threads", "8", "--no-assets"]
-        log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115  (closed with the server below)
-        server = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_for(port)
+        with served(env, Path(data_dir) / "server.log") as server:
+            port = server["port"]
             timings: dict[str, list[float]] = {step: [] for step in STEPS}
             errors: list[str] = []
             workers = [Client(port, pair, timings, errors) for pair in pairs]
@@ -175,20 +149,14 @@ def run(clients: int, cycles: int, database_url: str) -> dict[str, Any]:
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
-            logged = (Path(data_dir) / "server.log").read_text().splitlines()
-            server_errors = [line for line in logged if "Error" in line]
     every = [t for values in timings.values() for t in values]
     return {
         "clients": clients, "cycles_per_client": cycles, "seconds": elapsed, "calls": len(every),
         "calls_per_second": len(every) / elapsed, "requests_per_second": len(timings["rate"]) / elapsed,
-        "errors": len(errors), "first_errors": errors[:5], "server_errors": server_errors[:10],
-        "p50_ms": _percentile(every, 0.5) * 1000, "p95_ms": _percentile(every, 0.95) * 1000,
-        "p99_ms": _percentile(every, 0.99) * 1000,
-        "steps": {s: {"calls": len(v), "p50_ms": _percentile(v, 0.5) * 1000, "p95_ms": _percentile(v, 0.95) * 1000}
+        "errors": len(errors), "first_errors": errors[:5], "server_errors": server["server_errors"],
+        "p50_ms": percentile(every, 0.5) * 1000, "p95_ms": percentile(every, 0.95) * 1000,
+        "p99_ms": percentile(every, 0.99) * 1000,
+        "steps": {s: {"calls": len(v), "p50_ms": percentile(v, 0.5) * 1000, "p95_ms": percentile(v, 0.95) * 1000}
                   for s, v in timings.items()},
     }  # fmt: skip
 

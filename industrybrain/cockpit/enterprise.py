@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Max
 from django.http import HttpRequest
 from django.urls import reverse
@@ -23,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from industrybrain.analytics import statistics
 from industrybrain.analytics.engine import store
+from industrybrain.core.caching import remembered
 from industrybrain.core.datatable import Column, DataTable
 from industrybrain.core.templatetags.moments import moment
 from industrybrain.datahub.models import Indicator
@@ -176,11 +175,7 @@ def facts(uscc: str) -> dict[str, Any]:
 def cached_facts(uscc: str) -> dict[str, Any]:
     newest_run = EvaluationRun.objects.aggregate(newest=Max("pk"))["newest"]
     key = f"cockpit:enterprise:{uscc}:{store().meta('data_version')}:{newest_run}"
-    found = cache.get(key)
-    if found is None:
-        found = facts(uscc)
-        cache.set(key, found, settings.COCKPIT_CACHE_SECONDS)
-    return found
+    return remembered(key, lambda: facts(uscc))
 
 
 # --- per user --------------------------------------------------------------------------------------------------

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Max
 from django.http import HttpRequest
 from django.urls import reverse
@@ -38,6 +36,7 @@ from industrybrain.analytics import statistics
 from industrybrain.analytics.engine import store
 from industrybrain.analytics.evaluation.model import EvaluationError
 from industrybrain.analytics.statistics import Question
+from industrybrain.core.caching import remembered
 from industrybrain.core.datatable import Column, DataTable
 from industrybrain.datahub.models import Indicator
 from industrybrain.datahub.periods import Period, PeriodError, parse_period
@@ -397,11 +396,7 @@ def cache_key(region: Region, choice: Choice) -> str:
 
 def cached(region: Region, choice: Choice, user: Any) -> dict[str, Any]:
     key = cache_key(region, choice)
-    found = cache.get(key)
-    if found is None:
-        found = build(region, choice, user)
-        cache.set(key, found, settings.COCKPIT_CACHE_SECONDS)
-    return found
+    return remembered(key, lambda: build(region, choice, user))
 
 
 # --- the page's table (built per view from the cached context: sorting and export follow the query string) --

@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from industrybrain.analytics import statistics, targets
 from industrybrain.analytics.engine import store
 from industrybrain.analytics.statistics import Question
+from industrybrain.core.caching import remembered
 from industrybrain.datahub.models import Target
 from industrybrain.datahub.periods import Period
 from industrybrain.registry.models import Region
@@ -32,6 +32,7 @@ from . import sparkline
 # under 5% (DOMAIN §6); on-time and 满意率 lines are our defaults.
 CORE_MANUFACTURING_GROWTH_ALARM = 0.05
 ON_TIME_ALARM = 0.95
+DAY_SECONDS = 24 * 3600
 
 
 def _card(key: str, title: str, unit: str, value: float | None, trend: list[dict[str, Any]], **extra: Any) -> dict:
@@ -101,7 +102,7 @@ def _desk_card(region: Region, now: dt.datetime) -> dict[str, Any]:
     )
 
 
-def _alarms(region: Region, month: Period, desk: dict[str, Any]) -> list[dict[str, Any]]:
+def _indicator_alarms(region: Region, month: Period) -> list[dict[str, Any]]:
     alarms = []
     core = Question(
         "value_added",
@@ -122,6 +123,11 @@ def _alarms(region: Region, month: Period, desk: dict[str, Any]) -> list[dict[st
                 "line": line * 100,
             }
             alarms.append({"kind": "indicator", "region": row.name, "value": row.growth, "line": line, "text": text})
+    return alarms
+
+
+def _desk_alarms(desk: dict[str, Any]) -> list[dict[str, Any]]:
+    alarms = []
     if desk["open_overdue"]:
         alarms.append(
             {
@@ -143,9 +149,8 @@ def _alarms(region: Region, month: Period, desk: dict[str, Any]) -> list[dict[st
     return alarms
 
 
-def build(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Everything the overview shows, as plain data (the page's JSON)."""
-    moment = now or timezone.now()
+def statistics_part(region: Region) -> dict[str, Any]:
+    """What depends only on the analytical store: the statistics cards and their alarms (one data version)."""
     month = statistics.latest_month("value_added")
     cards: list[dict[str, Any]] = []
     alarms: list[dict[str, Any]] = []
@@ -158,30 +163,69 @@ def build(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
             )
         )
         cards.append(_mu_card(region, month.year - 1 if month.index < 12 else month.year))
-    desk = _desk_card(region, moment)
-    cards.append(desk)
-    if month is not None:
-        alarms = _alarms(region, month, desk)
-    year = month.year if month else timezone.localdate().year
-    current = Target.objects.filter(region__path__startswith=region.path, year__gte=year)
-    progress = [targets.progress(t, year).as_dict() for t in current.select_related("region", "indicator")]
+        alarms = _indicator_alarms(region, month)
     return {
         "region": {"code": region.code, "name": region.name},
         "period": month.label if month else None,
         "period_label": month.label_zh(year_to_date=True) if month else None,
+        "year": month.year if month else timezone.localdate().year,
         "cards": cards,
-        "targets": progress,
         "alarms": alarms,
         "data_version": store().meta("data_version"),
         "data_as_of": store().meta("data_as_of"),
     }
 
 
+def live_part(region: Region, year: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What changes without a new data version: the service desk's card and the targets (edited in the ORM)."""
+    current = Target.objects.filter(region__path__startswith=region.path, year__gte=year)
+    return {
+        "desk": _desk_card(region, now or timezone.now()),
+        "targets": [targets.progress(t, year).as_dict() for t in current.select_related("region", "indicator")],
+    }
+
+
+def _assemble(figures: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    answer = {key: value for key, value in figures.items() if key != "year"}
+    return {
+        **answer,
+        "cards": [*figures["cards"], live["desk"]],
+        "targets": live["targets"],
+        "alarms": [*figures["alarms"], *_desk_alarms(live["desk"])],
+    }
+
+
+def build(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the overview shows, as plain data (the page's JSON)."""
+    figures = statistics_part(region)
+    return _assemble(figures, live_part(region, figures["year"], now))
+
+
 def cached(region: Region) -> dict[str, Any]:
-    # titles and alarm texts are translated when built, so each language has its own entry
-    key = f"cockpit:overview:{region.code}:{store().meta('data_version')}:{get_language()}"
-    found = cache.get(key)
-    if found is None:
-        found = build(region)
-        cache.set(key, found, settings.COCKPIT_CACHE_SECONDS)
-    return found
+    """`build` from two cache entries: the statistics part lives as long as its data version (a day at most),
+    the live part `COCKPIT_CACHE_SECONDS`. Texts are translated when built, so each language has its entries."""
+    language = get_language()
+    version = store().meta("data_version")
+    figures = remembered(
+        f"cockpit:overview:{region.code}:{version}:{language}", lambda: statistics_part(region), seconds=DAY_SECONDS
+    )
+    live = remembered(f"cockpit:overview-live:{region.code}:{language}", lambda: live_part(region, figures["year"]))
+    return _assemble(figures, live)
+
+
+def warm() -> int:
+    """Build the overview of every region a user is scoped to, in the default language, so that the first
+    visitor after a start does not wait for the engine's first compilations (about a second at province scale).
+    Run by `serve` in the background; returns how many overviews were built."""
+    from django.contrib.auth import get_user_model
+    from django.db import close_old_connections
+    from django.utils import translation
+
+    codes = get_user_model().objects.exclude(scope_region=None).values_list("scope_region", flat=True).distinct()
+    built = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for region in Region.objects.filter(code__in=list(codes)).order_by("code"):
+            cached(region)
+            built += 1
+    close_old_connections()
+    return built

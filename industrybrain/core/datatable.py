@@ -82,6 +82,8 @@ class DataTable:
         per_page: int = 50,
         default_sort: str | None = None,
         caption: str = "",
+        search: bool = True,
+        empty: str = "",
     ) -> None:
         for column in columns:
             if column.kind not in KINDS:
@@ -89,6 +91,12 @@ class DataTable:
         self.columns = list(columns)
         self.by_key = {c.key: c for c in self.columns}
         self.name, self.prefix, self.caption = name, prefix, caption
+        self.search, self.empty = search, empty  # search: show the search box and choice filters
+        # An app may draw its rows its own way (status badges, marked rows): a template for one row, given `row`
+        # from `shown_rows`, and export links of its own (e.g. a re-import format).
+        self.row_template = "core/_datatable_row.html"
+        self.extra_rows: list[dict[str, Any]] | None = None
+        self.exports: list[tuple[str, str]] | None = None
         self.params: QueryDict = request.GET
         self.sort = self._sort(self.params.get(prefix + "sort") or default_sort or "")
         self.query = (self.params.get(prefix + "q") or "").strip()[:100]
@@ -191,6 +199,10 @@ class DataTable:
             for row in self.page_rows
         ]  # fmt: skip
 
+    def shown_rows(self) -> list[Any]:
+        """The page's rows as `row_template` draws them: `body()` unless an app set `extra_rows`."""
+        return self.body() if self.extra_rows is None else self.extra_rows
+
     def choice_filters(self) -> list[dict[str, Any]]:
         return [
             {"key": key, "label": self.by_key[key].label, "name": f"{self.prefix}f.{key}",
@@ -207,6 +219,8 @@ class DataTable:
         return self.link(page=None) + f"&{self.prefix}export={file_format}"
 
     def export_links(self) -> list[tuple[str, str]]:
+        if self.exports is not None:
+            return self.exports
         return [(".xlsx", self.export_url("xlsx")), (".csv", self.export_url("csv"))]
 
     def previous_url(self) -> str:

@@ -167,3 +167,23 @@ def purge_expired(now: float | None = None) -> int:
             except OSError:
                 continue
     return removed
+
+
+def take_for_confirmation(request: Any, kind: str, check_view: str, start_view: str) -> tuple[Pending, bytes] | Any:
+    """The checked file a confirm form names (POST `token`), taken once — or the redirect a page answers with:
+    back to the file's report when it has errors, back to the upload when it is gone (expired, used, not
+    this user's)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    token = request.POST.get("token", "")
+    found = find(token, request.user, kind)
+    if found is not None and not found.confirmable:
+        messages.error(request, _("A file with errors cannot be imported; correct it and check it again."))
+        return redirect(check_view, token=found.token)
+    taken = take(token, request.user, kind)
+    if taken is None or taken[1] is None:
+        messages.error(request, _("That import is no longer pending; upload the file again."))
+        return redirect(start_view)
+    return taken[0], taken[1]

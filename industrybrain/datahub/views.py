@@ -165,15 +165,9 @@ def check(request: HttpRequest, token: str, as_json: bool = False) -> HttpRespon
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
-    token = request.POST.get("token", "")
-    found = pending.find(token, request.user, PENDING_KIND)
-    if found is not None and not found.confirmable:
-        messages.error(request, _("A file with errors cannot be imported; correct it and check it again."))
-        return redirect("fact-import-check", token=found.token)
-    taken = pending.take(token, request.user, PENDING_KIND)
-    if taken is None or taken[1] is None:
-        messages.error(request, _("That import is no longer pending; upload the file again."))
-        return redirect("fact-imports")
+    taken = pending.take_for_confirmation(request, PENDING_KIND, "fact-import-check", "fact-imports")
+    if not isinstance(taken, tuple):
+        return taken
     kept, data = taken
     try:
         report = import_upload(data, kept.name, request.user, dry_run=False, period=kept.options.get("period", ""))

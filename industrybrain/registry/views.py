@@ -307,15 +307,9 @@ def registry_import_check(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def registry_import_confirm(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
-    token = request.POST.get("token", "")
-    found = pending.find(token, request.user, REGISTRY_IMPORT)
-    if found is not None and not found.confirmable:
-        messages.error(request, _("A file with errors cannot be imported; correct it and check it again."))
-        return redirect("registry-import-check", token=found.token)
-    taken = pending.take(token, request.user, REGISTRY_IMPORT)
-    if taken is None or taken[1] is None:
-        messages.error(request, _("That import is no longer pending; upload the file again."))
-        return redirect("registry-import")
+    taken = pending.take_for_confirmation(request, REGISTRY_IMPORT, "registry-import-check", "registry-import")
+    if not isinstance(taken, tuple):
+        return taken
     kept, data = taken
     table = read_table(data, kept.name, settings.IMPORT_MAX_ROWS)
     report = import_table(kept.options["kind"], table, request.user, dry_run=False)

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from industrybrain.accounts.choices import Role
+from industrybrain.core.caching import remembered
 
 from . import queues
 from .forms import localized_name
@@ -129,11 +128,7 @@ def cached(user: Any, period: Period) -> dict[str, Any]:
     changed = last["changed"].isoformat() if last["changed"] else ""
     key = ":".join(("servicedesk:board", _viewer(user), translation.get_language() or "", period.by,
                     period.start.isoformat(), period.end.isoformat(), changed, str(last["count"])))  # fmt: skip
-    found = cache.get(key)
-    if found is None:
-        found = build(user, period)
-        cache.set(key, found, settings.COCKPIT_CACHE_SECONDS)
-    return found
+    return remembered(key, lambda: build(user, period))
 
 
 # --- the charts (ECharts options; charts.js adds the PNG download) ------------------------------------------

@@ -1,7 +1,6 @@
 """The service desk's tables, all `DataTable`s (sort, search, filters, pages, Excel/CSV from the query string),
-and their rows as `servicedesk/_table.html` shows them: times in local time, a request's status with its
-overdue / due-soon / clock-stopped badges, overdue rows marked, and links that leave the table (the shared
-template would load them into the table's own box)."""
+and their rows as `servicedesk/_table_row.html` draws them in the shared table: times in local time, a
+request's status with its overdue / due-soon / clock-stopped badges, overdue rows marked."""
 
 from __future__ import annotations
 
@@ -64,7 +63,7 @@ def with_local_times(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # --- what the template shows -----------------------------------------------------------------------------------
 def cells(table: DataTable, row: dict[str, Any]) -> dict[str, Any]:
-    """One row for `servicedesk/_table.html`."""
+    """One row for `servicedesk/_table_row.html`."""
     shown = []
     for column in table.columns:
         value = row.get(column.key)
@@ -79,12 +78,12 @@ def cells(table: DataTable, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def shown(table: DataTable, *, search: bool = True, exports: list[tuple[str, str]] | None = None,
-          empty: str = "") -> dict[str, Any]:  # fmt: skip
-    """The table with its page of rows ready for `servicedesk/_table.html`."""
-    return {
-        "table": table, "rows": [cells(table, row) for row in table.page_rows], "search": search,
-        "exports": table.export_links() if exports is None else exports, "empty": empty or _("No rows match."),
-    }  # fmt: skip
+          empty: str = "") -> DataTable:  # fmt: skip
+    """The table drawn by `core/_datatable.html` with the desk's rows (`servicedesk/_table_row.html`)."""
+    table.search, table.exports, table.empty = search, exports, empty or _("No rows match.")
+    table.row_template = "servicedesk/_table_row.html"
+    table.extra_rows = [cells(table, row) for row in table.page_rows]
+    return table
 
 
 # --- the board's figures -----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def test_the_mu_ranking_filters_sorts_and_explains(site, page_as) -> None:
     expect(table.locator("tbody tr").first).to_be_visible()
     assert column(table, "排名")[0] == "1"
     changes = column(table, "与上次评价相比")
-    assert changes and all(re.fullmatch(r"[▲▼]\d+|—|new|新", c) for c in changes)  # against the 2024 run
+    assert changes and all(re.fullmatch(r"[▲▼]\d+|—|new|新增", c) for c in changes)  # against the 2024 run
     site.shot(page, "evaluation-ranking", sizes=(page.viewport_size, LAPTOP), settle_ms=1200)
 
     ranking.get_by_label("等级").select_option(label="D 倒逼整治类")

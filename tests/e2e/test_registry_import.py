@@ -45,7 +45,7 @@ def check(page, name: str, content: bytes) -> None:
 def test_a_file_with_errors_changes_nothing_and_a_good_one_lands(site, page_as) -> None:
     page = page_as("county_analyst")
     page.goto("/")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="导入").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="导入", exact=True).click()
     expect(page.locator("main h1")).to_contain_text("导入")
 
     check(page, "firms-bad.csv", bad_file())

@@ -70,3 +70,25 @@ def test_sparklines_scale_into_the_box_and_skip_gaps() -> None:
     assert sparkline.points([None, 5.0]) == ""
     drawn = sparkline.points([1.0, None, 3.0])
     assert drawn == "2.0,30.0 118.0,2.0"  # lowest at the bottom, highest at the top, the gap skipped
+
+
+def test_warm_builds_the_overview_of_every_scoped_region_and_later_views_are_cache_hits(world, client) -> None:
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from industrybrain.cockpit import overview
+
+    cache.clear()
+    scoped = {u.scope_region_id for u in world.values() if getattr(u, "scope_region_id", None)}
+    assert overview.warm() == len(scoped)
+    calls = []
+    original = overview.statistics_part
+    overview.statistics_part = lambda region: calls.append(region) or original(region)
+    try:
+        with translation.override("zh-hans"):  # warm() builds in the default language
+            overview.cached(world["linhai"])
+        assert calls == []  # already built by warm()
+        overview.cached(world["linhai"])  # English: not warmed
+        assert calls == [world["linhai"]]
+    finally:
+        overview.statistics_part = original

@@ -42,10 +42,13 @@ class Command(BaseCommand):
             raise CommandError(f"unknown endpoint(s) {', '.join(unknown)}; known: {', '.join(ENDPOINTS)}")
         endpoints = {name: ENDPOINTS[name] for name in names}
         endpoints.update({urlsplit(template).path: Endpoint(template) for template in options["url"]})
-        result = run(
-            options["clients"], options["requests"], endpoints, options["counties"], options["region"],
-            options["threads"], options["cache_seconds"], options["think_ms"],
-        )  # fmt: skip
+        try:
+            result = run(
+                options["clients"], options["requests"], endpoints, options["counties"], options["region"],
+                options["threads"], options["cache_seconds"], options["think_ms"],
+            )  # fmt: skip
+        except ValueError as error:  # no demo in the data directory and no --region
+            raise CommandError(str(error)) from error
         cold = result["cold"]
         self.stdout.write(f"Cold (each of {result['distinct_urls']} URLs once, {cold['seconds']:.1f} s):")
         for name, figures in cold["by_endpoint"].items():

@@ -41,6 +41,22 @@ def provide_assets(command: BaseCommand) -> bool:
     return True
 
 
+logger = logging.getLogger(__name__)
+
+
+def start_warm_up() -> None:
+    """Build the users' overviews in the background while the server starts answering (see overview.warm)."""
+    from industrybrain.cockpit.overview import warm
+
+    def run() -> None:
+        try:
+            warm()
+        except Exception:  # a warm-up is an optimisation: the pages build on demand as before
+            logger.exception("warming the cockpit's cache failed")
+
+    threading.Thread(target=run, name="cockpit-warm-up", daemon=True).start()
+
+
 class Command(BaseCommand):
     help = "Serve an existing data directory on 127.0.0.1 (one process, several threads: see DESIGN §2)."
 
@@ -64,6 +80,7 @@ class Command(BaseCommand):
         if settled := reconcile_batches():  # batches a crash left half-way are settled before serving
             self.stdout.write(f"Settled {settled} import batch(es) interrupted by a crash")
         start_deadline_timer(settings.SERVICEDESK_TICK_SECONDS)
+        start_warm_up()
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         self.stdout.write(self.style.SUCCESS(f"Industry Brain is serving on http://{host}:{port}/  (Ctrl-C stops)"))
         # Loaded only now: WhiteNoise lists the static files when the application is built, after assets/collectstatic.
