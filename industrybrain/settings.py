@@ -176,6 +176,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service-desk@industry
 
 # The cockpit's aggregate answers are cached this long (a new data version is shown at once regardless).
 COCKPIT_CACHE_SECONDS = int(os.environ.get("COCKPIT_CACHE_SECONDS", "60"))
+# The overview's service-desk card is rebuilt when a request changes, and at the latest this often (as open
+# requests become overdue with time alone).
+COCKPIT_LIVE_SECONDS = int(os.environ.get("COCKPIT_LIVE_SECONDS", "600"))
 
 # Stored evaluation runs: each run's results and the input table it read, as Parquet files.
 EVALUATIONS_DIR = Path(os.environ.get("EVALUATIONS_DIR", DATA_DIR / "evaluations"))
@@ -213,7 +216,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One process serves (DESIGN §2), so its memory is the cache. LocMem's default of 300 entries is far too few: a
+# province's cockpit alone keeps a few hundred answers (and their stale copies), and culling a third of them at
+# random made busy screens rebuild answers over and over.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "50000"))},
+    }
+}
 
 LOGGING = {
     "version": 1,

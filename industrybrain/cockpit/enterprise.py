@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from industrybrain.analytics import statistics
 from industrybrain.analytics.engine import store
-from industrybrain.core.caching import remembered
+from industrybrain.core.caching import VERSIONED_SECONDS, remembered
 from industrybrain.core.datatable import Column, DataTable
 from industrybrain.core.templatetags.moments import moment
 from industrybrain.datahub.models import Indicator
@@ -175,7 +175,7 @@ def facts(uscc: str) -> dict[str, Any]:
 def cached_facts(uscc: str) -> dict[str, Any]:
     newest_run = EvaluationRun.objects.aggregate(newest=Max("pk"))["newest"]
     key = f"cockpit:enterprise:{uscc}:{store().meta('data_version')}:{newest_run}"
-    return remembered(key, lambda: facts(uscc))
+    return remembered(key, lambda: facts(uscc), seconds=VERSIONED_SECONDS)
 
 
 # --- per user --------------------------------------------------------------------------------------------------

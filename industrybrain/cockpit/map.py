@@ -36,7 +36,7 @@ from industrybrain.analytics import statistics
 from industrybrain.analytics.engine import store
 from industrybrain.analytics.evaluation.model import EvaluationError
 from industrybrain.analytics.statistics import Question
-from industrybrain.core.caching import remembered
+from industrybrain.core.caching import VERSIONED_SECONDS, remembered
 from industrybrain.core.datatable import Column, DataTable
 from industrybrain.datahub.models import Indicator
 from industrybrain.datahub.periods import Period, PeriodError, parse_period
@@ -396,7 +396,7 @@ def cache_key(region: Region, choice: Choice) -> str:
 
 def cached(region: Region, choice: Choice, user: Any) -> dict[str, Any]:
     key = cache_key(region, choice)
-    return remembered(key, lambda: build(region, choice, user))
+    return remembered(key, lambda: build(region, choice, user), seconds=VERSIONED_SECONDS)
 
 
 # --- the page's table (built per view from the cached context: sorting and export follow the query string) --

@@ -18,6 +18,9 @@ from django.core.cache import cache
 
 T = TypeVar("T")
 STALE_FACTOR = 10
+# For answers whose key names every version they depend on (data version, newest run …): a change makes a new
+# key, so the entry only has to be dropped eventually to free memory.
+VERSIONED_SECONDS = 24 * 3600
 _building: set[str] = set()
 _building_lock = threading.Lock()
 

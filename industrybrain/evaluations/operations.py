@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 import industrybrain
+from industrybrain.accounts.choices import Role
 from industrybrain.analytics.evaluation import audit as audit_module
 from industrybrain.analytics.evaluation import explain as explain_module
 from industrybrain.analytics.evaluation import sources, uncertainty
@@ -248,8 +249,13 @@ def visible_results(run: EvaluationRun, user: Any) -> pd.DataFrame:
     table = results(run)
     if run.spec.entity == "region" or getattr(user, "is_superuser", False):
         return table
-    visible = set(Enterprise.objects.visible_to(user).filter(uscc__in=list(table["id"])).values_list("uscc", flat=True))
-    return table[table["id"].isin(visible)]
+    scope = getattr(user, "scope_path", None)
+    if scope and not user.scope_park_id and user.role != Role.ENTERPRISE and run.region.path.startswith(scope):
+        # a run over a region inside the user's subtree holds only enterprises registered or operating there, all
+        # of which the user sees: no need to send 100,000 codes to the database (a second at province scale)
+        return table
+    visible = set(Enterprise.objects.visible_to(user).values_list("uscc", flat=True))
+    return table[[code in visible for code in table["id"]]]
 
 
 def with_score(run: EvaluationRun, table: pd.DataFrame) -> pd.DataFrame:
