@@ -121,7 +121,6 @@ def client_slice(mix: Sequence[Hit], client: int, clients: int, requests: int) -
 def prepare(root_code: str | None, counties: int) -> dict[str, Any]:
     """In the served database: the benchmark user with a new password, and the regions to ask for."""
     from django.conf import settings
-    from django.db import connections
 
     from industrybrain.accounts.choices import Role
     from industrybrain.accounts.models import User
@@ -148,7 +147,6 @@ def prepare(root_code: str | None, counties: int) -> dict[str, Any]:
     user.role, user.scope_region, user.is_active = Role.ANALYST, root, True
     user.set_password(password)
     user.save()
-    connections.close_all()
     return {
         "password": password,
         "regions": regions,
@@ -258,10 +256,12 @@ def run(
     """Runs inside the command's Django (settings on the data directory to serve). `cache_seconds` overrides
     the server's COCKPIT_CACHE_SECONDS (to measure the steady state of a cache that does not expire)."""
     from django.conf import settings
+    from django.db import connections
 
     endpoints = dict(ENDPOINTS if endpoints is None else endpoints)
     load_before = os.getloadavg()
     prepared = prepare(root_code, counties)
+    connections.close_all()  # the server process opens the database next (SQLite: no writer left behind)
     mix = url_mix(endpoints, prepared["regions"])
     env = {**os.environ, "INDUSTRYBRAIN_DATA_DIR": str(settings.DATA_DIR), "SERVICEDESK_TICK_SECONDS": "0"}
     if cache_seconds is not None:

@@ -232,7 +232,6 @@ def warm() -> int:
     visitor after a start does not wait for the engine's first compilations (about a second at province scale).
     Run by `serve` in the background; returns how many overviews were built."""
     from django.contrib.auth import get_user_model
-    from django.db import close_old_connections
     from django.utils import translation
 
     codes = get_user_model().objects.exclude(scope_region=None).values_list("scope_region", flat=True).distinct()
@@ -241,5 +240,4 @@ def warm() -> int:
         for region in Region.objects.filter(code__in=list(codes)).order_by("code"):
             cached(region)
             built += 1
-    close_old_connections()
     return built

@@ -334,7 +334,8 @@ def compare(first: EvaluationRun, second: EvaluationRun, user: Any) -> pd.DataFr
     right = b.reindex(columns=[c for c in keep if c in b.columns or c == "grade"])
     merged = left.merge(right, on="id", how="outer", suffixes=("_a", "_b"))
     merged["rank_change"] = merged["rank_a"] - merged["rank_b"]  # > 0: moved up in the second run
-    merged["grade_changed"] = merged["grade_a"].fillna("") != merged["grade_b"].fillna("")
+    # an ungraded index has no grades: all-missing columns are floats, compared as text here
+    merged["grade_changed"] = merged["grade_a"].astype(object).fillna("") != merged["grade_b"].astype(object).fillna("")
     return merged.sort_values(["rank_b", "rank_a"], na_position="last").reset_index(drop=True)
 
 

@@ -49,10 +49,14 @@ def start_warm_up() -> None:
     from industrybrain.cockpit.overview import warm
 
     def run() -> None:
+        from django.db import connections
+
         try:
             warm()
         except Exception:  # a warm-up is an optimisation: the pages build on demand as before
             logger.exception("warming the cockpit's cache failed")
+        finally:
+            connections.close_all()  # this thread's own connection, not left to the garbage collector
 
     threading.Thread(target=run, name="cockpit-warm-up", daemon=True).start()
 
