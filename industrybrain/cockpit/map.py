@@ -16,7 +16,7 @@ the user's subtree (`statistics.authorise`), and a county user may open the page
 
 Values come from one `statistics.breakdown` (by region) or one stored run, the enterprises from one
 `statistics.top_enterprises`; the context is cached per (region, choice, data version, evaluation runs,
-boundary files, language) for `COCKPIT_CACHE_SECONDS`, so a big screen's refresh is one cache read.
+boundary files, language) until one of those changes, so a big screen's refresh is one cache read.
 """
 
 from __future__ import annotations

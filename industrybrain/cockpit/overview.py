@@ -1,8 +1,8 @@
 """The overview page's content: KPI cards with trends, target progress and alarms, for one region.
 
 Built from a handful of aggregate calls to the statistics facade, the targets module and the service desk's
-metrics, then cached per (region, data version) for `COCKPIT_CACHE_SECONDS`: a big screen refreshing every few
-seconds costs one cache read, and a landed batch (new data version) is shown at once.
+metrics, then cached in three parts keyed by what each depends on (see `cached`): a big screen refreshing every
+few seconds costs a few cache reads, and a landed batch (new data version) or a changed request shows at once.
 """
 
 from __future__ import annotations
