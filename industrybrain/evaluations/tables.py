@@ -9,15 +9,17 @@ exported). Parameters, template, JSON and files are the shared table's (`?sort=`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
 from industrybrain.core.datatable import Column, DataTable
+
+from .exports import LazyRows
 
 NEW = "new"  # the rank-change cell of an entity the previous run did not rank (JSON and files keep it as is)
 
@@ -76,16 +78,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class FrameRows(Sequence[dict[str, Any]]):
-    """A frame's rows as dicts, converted only for the slice asked for."""
+class FrameRows(LazyRows):
+    """A frame's rows as plain dicts (ranks as integers), converted only for the slice asked for; the frame
+    keeps every column (for sorting and filtering), the rows only `keys`."""
 
     def __init__(self, frame: pd.DataFrame, integers: Sequence[str] = (), keys: Sequence[str] | None = None) -> None:
         self.frame = frame
         self.integers = [c for c in integers if c in frame.columns]
         self.keys = list(frame.columns) if keys is None else [k for k in dict.fromkeys(keys) if k in frame.columns]
-
-    def __len__(self) -> int:
-        return len(self.frame)
+        super().__init__(frame[self.keys], self._dict)
 
     def _dict(self, record: dict[str, Any]) -> dict[str, Any]:
         row = {k: _plain(v) for k, v in record.items()}
@@ -93,18 +94,6 @@ class FrameRows(Sequence[dict[str, Any]]):
             if isinstance(row[key], float):
                 row[key] = int(row[key])
         return row
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self._dict(r) for r in self.frame[self.keys].iloc[index].to_dict("records")]
-        return self._dict(self.frame[self.keys].iloc[index].to_dict())
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self[:])
 
 
 class FrameTable(DataTable):
