@@ -23,7 +23,7 @@ from industrybrain.analytics import statistics
 from industrybrain.analytics.engine import store
 from industrybrain.core.caching import VERSIONED_SECONDS, remembered
 from industrybrain.core.datatable import Column, DataTable
-from industrybrain.core.templatetags.moments import moment
+from industrybrain.core.times import local_minute
 from industrybrain.datahub.models import Indicator
 from industrybrain.datahub.periods import Period
 from industrybrain.evaluations import operations as evaluations
@@ -368,7 +368,7 @@ def page(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         "yearly_table": yearly,
         "grade_table": grades,
         "request_table": requests,
-        "data_as_of_text": moment(data["data_as_of"]),
+        "data_as_of_text": local_minute(data["data_as_of"]) or "—",
         "grade_cards": [{**g, "evaluation": _evaluation_name(g)} for g in data["latest_grades"]],
         "tables": [*(m["table"] for m in monthly), yearly, grades, requests],
     }

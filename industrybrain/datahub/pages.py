@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 from django.db.models import Case, CharField, F, IntegerField, QuerySet, Value, When
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from industrybrain.core.datatable import Column, DataTable
+from industrybrain.core.times import local_minute
 from industrybrain.registry.models import Enterprise, Region
 
 from .choices import BatchStatus
@@ -75,10 +75,6 @@ def layouts() -> dict[str, str]:
     return {"long": _("Long"), "wide": _("Wide")}
 
 
-def local_time(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 # --- a check's report ----------------------------------------------------------------------------------------
 def warning_rows(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kinds = {"rule": _("rule"), "outlier": _("unusual value")}
@@ -132,7 +128,7 @@ def show_history(table: DataTable) -> None:
     """Links and local times for the rows of the page shown (the JSON keeps ISO times)."""
     for row in table.page_rows:
         row["url"] = reverse("fact-batch", args=[row["id"]])
-        row["started"] = local_time(row["started"])
+        row["started"] = local_minute(row["started"])
 
 
 def batch_dict(batch: ImportBatch) -> dict[str, Any]:

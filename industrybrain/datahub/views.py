@@ -24,6 +24,7 @@ from industrybrain.analytics.batches import MAX_ROWS, batch_values
 from industrybrain.analytics.engine import StoreBusy
 from industrybrain.core import pending
 from industrybrain.core.datatable import DataTable
+from industrybrain.core.times import local_minute
 
 from . import pages
 from .choices import BatchStatus
@@ -155,7 +156,7 @@ def check(request: HttpRequest, token: str, as_json: bool = False) -> HttpRespon
         "errors": errors.as_dict(),
         "warnings": warnings.as_dict(),
     }
-    expires_at = pages.local_time(datetime.fromisoformat(data["expires"]))
+    expires_at = local_minute(datetime.fromisoformat(data["expires"]))
     return _answer(
         request, as_json, data, "datahub/check.html", error_table=errors, warning_table=warnings, expires_at=expires_at
     )
@@ -224,8 +225,8 @@ def batch_detail(request: HttpRequest, pk: int, as_json: bool = False) -> HttpRe
         data,
         "datahub/batch.html",
         batch=batch,
-        started=pages.local_time(batch.started),
-        finished=pages.local_time(batch.finished),
+        started=local_minute(batch.started),
+        finished=local_minute(batch.finished),
         data_version=data["batch"]["data_version"],
         value_limit=MAX_ROWS,
         value_table=values,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from industrybrain.analytics.evaluation.spec import Spec
 from industrybrain.core.datatable import Column, DataTable
+from industrybrain.core.times import local_minute
 from industrybrain.registry.choices import RegionLevel
 from industrybrain.registry.models import Region
 
@@ -79,7 +80,7 @@ def run_dict(run: EvaluationRun) -> dict[str, Any]:
         "region": run.region_id, "region_name": run.region.name, "source": run.source,
         "data_version": run.data_version, "data_as_of": run.data_as_of, "engine_version": run.engine_version,
         "created": run.created.isoformat(), "entities": run.entities,
-        "created_local": timezone.localtime(run.created).strftime("%Y-%m-%d %H:%M"),
+        "created_local": local_minute(run.created),
     }  # fmt: skip
 
 

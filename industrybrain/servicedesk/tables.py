@@ -9,16 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from industrybrain.core.datatable import Column, DataTable
+from industrybrain.core.times import local_minute
 
 from .choices import Status
-
-
-def local(moment: dt.datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
 # --- requests ------------------------------------------------------------------------------------------------
@@ -57,7 +53,8 @@ def with_local_times(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows held in memory with their times as local text, so that the table, its search and its exports say
     what a clerk reads on the wall clock (this text sorts in time order too)."""
     return [
-        {**r, "created": local(r["created"]), "deadline": local(r["deadline"]), "url": request_url(r)} for r in rows
+        {**r, "created": local_minute(r["created"]), "deadline": local_minute(r["deadline"]), "url": request_url(r)}
+        for r in rows
     ]
 
 
@@ -67,7 +64,7 @@ def cells(table: DataTable, row: dict[str, Any]) -> dict[str, Any]:
     shown = []
     for column in table.columns:
         value = row.get(column.key)
-        text = local(value) if isinstance(value, dt.datetime) else column.display(value)
+        text = local_minute(value) if isinstance(value, dt.datetime) else column.display(value)
         url = row.get(column.link) if column.link else None
         badges = None
         if column.key == "status_label":

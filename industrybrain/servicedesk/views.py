@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from industrybrain.accounts.choices import Role
 from industrybrain.core.datatable import DataTable
 from industrybrain.core.tabular import write_csv, write_xlsx
+from industrybrain.core.times import local_minute
 
 from . import board as board_data
 from . import forms, queues, tables, workdays
@@ -140,7 +141,7 @@ def export(request: HttpRequest, file_format: str) -> HttpResponse:
     """The queue as filtered and sorted, every page of it."""
     _form, rows = _queue(request, timezone.now())
     table = _queue_table(request, rows)
-    channels, ratings, local = dict(Channel.choices), dict(Satisfaction.choices), tables.local
+    channels, ratings, local = dict(Channel.choices), dict(Satisfaction.choices), local_minute
     lines = [
         [r["number"], local(r["created"]), r["enterprise_name"], r["uscc"], r["category_name"], r["title"],
          str(channels.get(r["channel"], r["channel"])), r["status_label"], r["department_name"] or "",

@@ -6,19 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone
+
+from industrybrain.core.times import local_minute
 
 register = template.Library()
 
 
 @register.filter
 def moment(value: str | dt.datetime | None) -> str:
-    if not value:
-        return "—"
-    try:
-        when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)  # not a time: shown as stored rather than hidden
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when, dt.UTC)
-    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+    return local_minute(value) or "—"
